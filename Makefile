@@ -1,0 +1,30 @@
+# avatarpipe — the two commands of the README: `make demo` and `make test`.
+SHELL := /bin/bash
+SWIFT ?= swift
+RELEASE_BIN := .build/release/avatarpipe
+
+.PHONY: setup fixtures build release demo test bench clean
+
+setup:
+	@bash scripts/setup.sh
+
+fixtures: setup
+	@bash scripts/make-fixtures.sh
+
+build: setup
+	$(SWIFT) build
+
+release: setup
+	$(SWIFT) build -c release --product avatarpipe
+
+demo: release
+	$(RELEASE_BIN) check --photo fixtures/astronaut.png --audio fixtures/speech.wav --script @fixtures/script.txt
+
+test: fixtures
+	$(SWIFT) test
+
+bench: release fixtures
+	bash scripts/bench-check.sh
+
+clean:
+	rm -rf .build

@@ -1,0 +1,39 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "avatarpipe",
+    products: [
+        .executable(name: "avatarpipe", targets: ["avatarpipe"]),
+        .library(name: "AvatarPipe", targets: ["AvatarPipe"]),
+        .library(name: "AvatarMedia", targets: ["AvatarMedia"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // System libraries, found with pkg-config; the shim headers hold what Swift cannot import.
+        .systemLibrary(
+            name: "CFFmpeg",
+            pkgConfig: "libavformat libavcodec libavutil libswscale libswresample libavfilter",
+            providers: [.apt(["libavformat-dev", "libavcodec-dev", "libavutil-dev",
+                              "libswscale-dev", "libswresample-dev", "libavfilter-dev"])]
+        ),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+
+        .target(name: "AvatarMedia", dependencies: ["CFFmpeg", "CPNG"]),
+        .target(name: "AvatarPipe", dependencies: ["AvatarMedia"]),
+        .executableTarget(
+            name: "avatarpipe",
+            dependencies: ["AvatarPipe", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+
+        // Test helpers live in their own target, never in production code.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CModuleTests", dependencies: ["CFFmpeg", "CCurl", "CPNG"]),
+        .testTarget(name: "AvatarMediaTests", dependencies: ["AvatarMedia", "TestSupport"]),
+        .testTarget(name: "AvatarPipeTests", dependencies: ["AvatarPipe", "TestSupport"]),
+        .testTarget(name: "avatarpipeTests", dependencies: ["avatarpipe", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,198 @@
+import CFFmpeg
+
+/// One block of decoded audio: planar 32-bit float, one buffer per channel, valid only
+/// during the callback that receives it.
+public struct AudioBlock {
+    public let frames: Int
+    public let channels: [UnsafeBufferPointer<Float>]
+}
+
+public struct AudioReadSummary: Sendable, Equatable {
+    /// Sample frames delivered, at the output rate.
+    public var frames: Int64 = 0
+    /// Packets the decoder rejected as damaged; decoding went on after each.
+    public var damagedPackets: Int = 0
+}
+
+/// Decodes the best audio stream of a file to planar float at a chosen rate and channel
+/// count (libswresample), streaming: only one block is in memory at a time, so a 10-minute
+/// file costs no more memory than a 10-second one.
+public final class AudioReader {
+    public let path: String
+    public let codec: String
+    public let sourceSampleRate: Int
+    public let sourceChannels: Int
+    public let outputSampleRate: Int
+    public let outputChannels: Int
+    /// The ITU-R BS.1770 weight of each output channel (LFE 0, surrounds 1.41, others 1).
+    public let channelWeights: [Double]
+
+    private let demuxer: Demuxer
+    private let decoder: Decoder
+    private let streamIndex: Int32
+    private var outputLayout: AVChannelLayout
+    private var resampler: OpaquePointer?
+    private var buffers: [UnsafeMutablePointer<Float>] = []
+    private var capacity = 0
+
+    /// `sampleRate` nil keeps the file's rate; `mono` downmixes, otherwise channels are kept.
+    public init(path: String, sampleRate: Int? = nil, mono: Bool = false) throws {
+        self.path = path
+        demuxer = try Demuxer(path: path)
+        // Some demuxers (MP3, AAC) leave the rate and channels to be found by decoding a little.
+        try demuxer.findStreamInfo()
+        guard let index = demuxer.bestStream(AVMEDIA_TYPE_AUDIO) else {
+            throw MediaError(.noStream, path: path, "holds no audio stream")
+        }
+        streamIndex = index
+        decoder = try Decoder(stream: demuxer.stream(index), path: path)
+        let context = decoder.codecContext.pointee
+        codec = String(optionalCString: avcodec_get_name(context.codec_id)) ?? "unknown"
+        sourceSampleRate = Int(context.sample_rate)
+        sourceChannels = Int(context.ch_layout.nb_channels)
+        guard sourceSampleRate > 0, sourceChannels > 0 else {
+            throw MediaError(.corrupt, path: path, "declares \(sourceChannels) channels at \(sourceSampleRate) Hz")
+        }
+        outputSampleRate = sampleRate ?? sourceSampleRate
+        if mono {
+            outputLayout = swift_channel_layout_mono()
+        } else {
+            outputLayout = AVChannelLayout()
+            av_channel_layout_default(&outputLayout, Int32(sourceChannels))
+            if context.ch_layout.order != AV_CHANNEL_ORDER_UNSPEC {
+                var source = context.ch_layout
+                _ = av_channel_layout_copy(&outputLayout, &source)
+            }
+        }
+        outputChannels = Int(outputLayout.nb_channels)
+        channelWeights = AudioReader.weights(of: &outputLayout)
+    }
+
+    deinit {
+        swr_free(&resampler)
+        av_channel_layout_uninit(&outputLayout)
+        buffers.forEach { $0.deallocate() }
+    }
+
+    /// Decodes the whole stream, calling `body` for each block.
+    @discardableResult
+    public func read(_ body: (AudioBlock) throws -> Void) throws -> AudioReadSummary {
+        var summary = AudioReadSummary()
+        let packet = try Packet()
+        let frame = try Frame()
+        var inputDone = false
+        while true {
+            switch try receive(into: frame, summary: &summary) {
+            case .frame:
+                try convert(frame.pointer, summary: &summary, body)
+                frame.unref()
+            case .finished:
+                try flushResampler(summary: &summary, body)
+                return summary
+            case .needsInput:
+                if inputDone { try flushResampler(summary: &summary, body); return summary }
+                if try demuxer.read(into: packet) {
+                    defer { packet.unref() }
+                    guard packet.streamIndex == streamIndex else { continue }
+                    do { _ = try decoder.send(packet) } catch let error as FFmpegError where error.isInvalidData {
+                        summary.damagedPackets += 1
+                    }
+                } else {
+                    _ = try decoder.send(nil)
+                    inputDone = true
+                }
+            }
+        }
+    }
+
+    private func receive(into frame: Frame, summary: inout AudioReadSummary) throws -> Decoder.Output {
+        do {
+            return try decoder.receive(into: frame)
+        } catch let error as FFmpegError where error.isInvalidData {
+            summary.damagedPackets += 1
+            return .needsInput
+        }
+    }
+
+    private func convert(_ frame: UnsafeMutablePointer<AVFrame>, summary: inout AudioReadSummary, _ body: (AudioBlock) throws -> Void) throws {
+        let resampler = try resampler(for: frame)
+        let wanted = Int(swr_get_out_samples(resampler, frame.pointee.nb_samples))
+        reserve(wanted)
+        let produced = try buffers.withUnsafeBufferPointer { out -> Int32 in
+            try out.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self) { outPlanes in
+                let source = UnsafeMutableRawPointer(frame.pointee.extended_data)
+                    .assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
+                let count = swr_convert(resampler, UnsafeMutablePointer(mutating: outPlanes.baseAddress), Int32(capacity),
+                                        source, frame.pointee.nb_samples)
+                return try ffcheck(count, "swr_convert", path: path)
+            }
+        }
+        try deliver(Int(produced), summary: &summary, body)
+    }
+
+    private func flushResampler(summary: inout AudioReadSummary, _ body: (AudioBlock) throws -> Void) throws {
+        guard let resampler else { return }
+        reserve(4096)
+        while true {
+            let produced = try buffers.withUnsafeBufferPointer { out -> Int32 in
+                try out.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self) { outPlanes in
+                    let count = swr_convert(resampler, UnsafeMutablePointer(mutating: outPlanes.baseAddress), Int32(capacity), nil, 0)
+                    return try ffcheck(count, "swr_convert", path: path)
+                }
+            }
+            if produced <= 0 { return }
+            try deliver(Int(produced), summary: &summary, body)
+        }
+    }
+
+    private func deliver(_ frames: Int, summary: inout AudioReadSummary, _ body: (AudioBlock) throws -> Void) throws {
+        guard frames > 0 else { return }
+        summary.frames += Int64(frames)
+        try body(AudioBlock(frames: frames, channels: buffers.map { UnsafeBufferPointer(start: $0, count: frames) }))
+    }
+
+    private func resampler(for frame: UnsafeMutablePointer<AVFrame>) throws -> OpaquePointer {
+        if let resampler { return resampler }
+        var inputLayout = AVChannelLayout()
+        defer { av_channel_layout_uninit(&inputLayout) }
+        if frame.pointee.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC {
+            av_channel_layout_default(&inputLayout, frame.pointee.ch_layout.nb_channels)
+        } else {
+            try ffcheck(av_channel_layout_copy(&inputLayout, &frame.pointee.ch_layout), "av_channel_layout_copy", path: path)
+        }
+        if inputLayout.nb_channels != Int32(sourceChannels), outputChannels != 1 {
+            throw MediaError(.unsupported, path: path, "changes its channel count mid-stream")
+        }
+        var created: OpaquePointer?
+        try ffcheck(swr_alloc_set_opts2(&created, &outputLayout, AV_SAMPLE_FMT_FLTP, Int32(outputSampleRate),
+                                        &inputLayout, AVSampleFormat(rawValue: frame.pointee.format), frame.pointee.sample_rate,
+                                        0, nil), "swr_alloc_set_opts2", path: path)
+        guard let created else {
+            throw FFmpegError(call: "swr_alloc_set_opts2", code: swift_AVERROR(ENOMEM), path: path)
+        }
+        resampler = created
+        try ffcheck(swr_init(created), "swr_init", path: path, context: UnsafeRawPointer(created))
+        return created
+    }
+
+    private func reserve(_ frames: Int) {
+        guard frames > capacity || buffers.isEmpty else { return }
+        buffers.forEach { $0.deallocate() }
+        capacity = max(frames, 4096)
+        buffers = (0..<outputChannels).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: capacity) }
+    }
+
+    static func weights(of layout: inout AVChannelLayout) -> [Double] {
+        (0..<layout.nb_channels).map { index in
+            let channel = av_channel_layout_channel_from_index(&layout, UInt32(index))
+            switch channel {
+            case AV_CHAN_LOW_FREQUENCY, AV_CHAN_LOW_FREQUENCY_2:
+                return 0
+            case AV_CHAN_SIDE_LEFT, AV_CHAN_SIDE_RIGHT, AV_CHAN_BACK_LEFT, AV_CHAN_BACK_RIGHT:
+                return 1.41
+            default:
+                return 1
+            }
+        }
+    }
+}

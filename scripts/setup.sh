@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what avatarpipe needs on Debian 12: the FFmpeg/libcurl/libpng development
+# packages, the ffmpeg CLI (the tests' independent judge), espeak-ng (fixtures, speech),
+# opencv-data (Haar cascades) and fonts. Idempotent and quiet: when everything is
+# present it only runs dpkg-query and returns.
+set -euo pipefail
+
+packages=(
+  pkg-config
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
+  libcurl4-openssl-dev libpng-dev
+  ffmpeg
+  espeak-ng libespeak-ng-dev
+  opencv-data
+  fonts-dejavu-core
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done" >&2
