@@ -25,11 +25,24 @@ public enum FFmpegLog {
         return true
     }()
 
-    /// Lines at or above `level` in severity (FFmpeg's numbering: lower is more severe) are
-    /// also written to stderr.
-    public static func echo(upTo level: Int32) {
+    public enum Level: Sendable {
+        case quiet, error, warning, info, debug
+
+        var ffmpegValue: Int32 {
+            switch self {
+            case .quiet: return swift_AV_LOG_QUIET
+            case .error: return swift_AV_LOG_ERROR
+            case .warning: return swift_AV_LOG_WARNING
+            case .info: return swift_AV_LOG_INFO
+            case .debug: return swift_AV_LOG_DEBUG
+            }
+        }
+    }
+
+    /// Lines at least as severe as `level` are also written to stderr (`--verbose`).
+    public static func echo(_ level: Level) {
         install()
-        echoLevel.store(level, ordering: .relaxed)
+        echoLevel.store(level.ffmpegValue, ordering: .relaxed)
     }
 
     static func lastLine(for context: UnsafeRawPointer?) -> String? {

@@ -14,7 +14,11 @@ public struct DecodedImage: Sendable {
 /// checked against `limits` before pixels are allocated; the JPEG EXIF orientation is applied.
 public enum ImageDecoder {
     public static func decode(_ path: String, limits: ImageLimits = .default) throws -> DecodedImage {
-        let header = try ImageHeader.read(path)
+        try decode(path, header: try ImageHeader.read(path), limits: limits)
+    }
+
+    /// Decodes with a header the caller has already read.
+    public static func decode(_ path: String, header: ImageHeader, limits: ImageLimits = .default) throws -> DecodedImage {
         if let width = header.width, let height = header.height {
             try limits.check(width: width, height: height, path: path)
         }

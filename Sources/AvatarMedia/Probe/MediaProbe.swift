@@ -107,6 +107,10 @@ public enum MediaProbe {
 
     static func describe(_ layout: AVChannelLayout) -> String {
         var layout = layout
+        if layout.order == AV_CHANNEL_ORDER_UNSPEC {
+            // WAV files without a channel mask: name the usual layout for the count.
+            av_channel_layout_default(&layout, layout.nb_channels)
+        }
         var buffer = [CChar](repeating: 0, count: 128)
         guard av_channel_layout_describe(&layout, &buffer, buffer.count) > 0 else { return "\(layout.nb_channels) channels" }
         return String(nulTerminated: buffer)

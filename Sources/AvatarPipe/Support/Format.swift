@@ -1,0 +1,37 @@
+import Foundation
+
+/// Numbers as people read them in messages.
+public enum Format {
+    public static func percent(_ fraction: Double) -> String {
+        "\(Int((fraction * 100).rounded()))%"
+    }
+
+    public static func seconds(_ value: Double) -> String {
+        if value < 10 { return String(format: "%.1f s", value) }
+        if value < 120 { return "\(Int(value.rounded())) s" }
+        let total = Int(value.rounded())
+        return String(format: "%d min %02d s", total / 60, total % 60)
+    }
+
+    public static func bytes(_ value: Int64) -> String {
+        let units = ["bytes", "KB", "MB", "GB"]
+        var amount = Double(value)
+        var unit = 0
+        while amount >= 1000, unit < units.count - 1 {
+            amount /= 1000
+            unit += 1
+        }
+        if unit == 0 { return "\(value) bytes" }
+        return String(format: amount < 10 ? "%.1f" : "%.0f", amount) + " " + units[unit]
+    }
+
+    public static func decibels(_ value: Double, unit: String) -> String {
+        String(format: "%.1f", value) + " " + unit
+    }
+
+    public static func usd(_ value: Double) -> String {
+        String(format: "$%.2f", value)
+    }
+
+    public static func size(_ width: Int, _ height: Int) -> String { "\(width)×\(height)" }
+}
