@@ -34,6 +34,16 @@ head -c $(( $(stat -c %s "$tmp/photo.jpg") * 6 / 10 )) "$tmp/photo.jpg" > "$tmp/
 # (rotate 90° clockwise to display): displayed, it is 480x640 with red on top.
 ff -f lavfi -i "color=red:s=320x480,format=rgb24" -f lavfi -i "color=blue:s=320x480,format=rgb24" \
    -filter_complex hstack -frames:v 1 -q:v 2 "$tmp/halves.jpg"
+# Face-detection cases (issue 3)
+ff -i "$photo" -i "$photo" -filter_complex hstack "$tmp/two-people.png"
+ff -i "$photo" -vf "scale=150:150,pad=1000:1000:700:80:color=0x5a6e82" "$tmp/face-3pct.png"
+ff -i "$photo" -vf "crop=360:512:215:0,pad=640:512:0:0:color=0x5a6e82" "$tmp/face-edge.png"
+ff -f lavfi -i "color=black:s=800x800" -frames:v 1 "$tmp/black.png"
+ff -i "$photo" -vf "gblur=sigma=5" "$tmp/photo-blurred.png"
+ff -i "$photo" -vf "eq=brightness=-0.45:contrast=0.6" "$tmp/photo-dark.png"
+ff -i "$photo" -vf "scale=1024:1024:flags=lanczos" "$tmp/photo-1024.png"
+# Stored rotated 90° counter-clockwise with EXIF orientation 6: displayed upright.
+ff -i "$photo" -vf "transpose=2" -q:v 2 "$tmp/photo-sideways.jpg"
 printf 'This is not a picture.\n' > "$tmp/text.png"
 printf 'This is not a sound.\n' > "$tmp/text.wav"
 : > "$tmp/empty.png"
@@ -51,9 +61,10 @@ with open(f"{out}/photo-bomb.png", "wb") as f:
 # EXIF orientation 6 in an APP1 segment right after SOI.
 tiff = b"MM\x00\x2a" + struct.pack(">I", 8) + struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, 6, 0) + struct.pack(">I", 0)
 app1 = b"Exif\x00\x00" + tiff
-data = open(f"{out}/halves.jpg", "rb").read()
-with open(f"{out}/halves-exif6.jpg", "wb") as f:
-    f.write(data[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + data[2:])
+for source, target in [("halves.jpg", "halves-exif6.jpg"), ("photo-sideways.jpg", "photo-exif6.jpg")]:
+    data = open(f"{out}/{source}", "rb").read()
+    with open(f"{out}/{target}", "wb") as f:
+        f.write(data[:2] + b"\xff\xe1" + struct.pack(">H", len(app1) + 2) + app1 + data[2:])
 PY
 
 # Audio

@@ -21,27 +21,71 @@ final class Scaler {
         if fullRange {
             // Decoders that mark full-range YUV in color_range (rather than with a yuvj format)
             // need it said to swscale; otherwise blacks and whites are stretched.
-            let coefficients = sws_getCoefficients(SWS_CS_DEFAULT)
-            sws_setColorspaceDetails(context, coefficients, 1, coefficients, 1, 0, 1 << 16, 1 << 16)
+            setRanges(sourceFull: true, targetFull: false)
         }
     }
 
     deinit { sws_freeContext(context) }
 
-    /// Converts `frame` into a packed RGBA (or other single-plane) buffer with `stride` bytes a row.
+    /// Declares the YUV range of source and target (RGB is always full range).
+    func setRanges(sourceFull: Bool, targetFull: Bool) {
+        let coefficients = sws_getCoefficients(SWS_CS_DEFAULT)
+        sws_setColorspaceDetails(context, coefficients, sourceFull ? 1 : 0, coefficients, targetFull ? 1 : 0, 0, 1 << 16, 1 << 16)
+    }
+
+    /// Converts `frame` into a packed single-plane buffer with `stride` bytes a row.
     func scale(_ frame: UnsafeMutablePointer<AVFrame>, into target: UnsafeMutablePointer<UInt8>, stride: Int32) throws {
-        let planes: [UnsafeMutablePointer<UInt8>?] = [target, nil, nil, nil]
-        let strides: [Int32] = [stride, 0, 0, 0]
         let height = frame.pointee.height
-        let rows = withUnsafeMutablePointer(to: &frame.pointee.data) { data in
-            withUnsafeMutablePointer(to: &frame.pointee.linesize) { linesize in
-                data.withMemoryRebound(to: UnsafePointer<UInt8>?.self, capacity: 8) { source in
-                    linesize.withMemoryRebound(to: Int32.self, capacity: 8) { sourceStrides in
-                        sws_scale(context, source, sourceStrides, 0, height, planes, strides)
-                    }
-                }
+        let targets: [UnsafeMutablePointer<UInt8>?] = [target, nil, nil, nil]
+        let targetStrides: [Int32] = [stride, 0, 0, 0]
+        let rows = withFramePlanes(frame) { planes, strides in
+            sws_scale(context, planes, strides, 0, height, targets, targetStrides)
+        }
+        try ffcheck(rows, "sws_scale")
+    }
+
+    /// Converts packed source planes into a packed single-plane buffer.
+    func scale(planes: [UnsafePointer<UInt8>?], strides: [Int32], sourceHeight: Int32,
+               into target: UnsafeMutablePointer<UInt8>, stride: Int32) throws {
+        let targets: [UnsafeMutablePointer<UInt8>?] = [target, nil, nil, nil]
+        let targetStrides: [Int32] = [stride, 0, 0, 0]
+        let rows = sws_scale(context, planes + [nil, nil, nil], strides + [0, 0, 0], 0, sourceHeight, targets, targetStrides)
+        try ffcheck(rows, "sws_scale")
+    }
+
+    /// Converts packed source planes into an allocated, writable frame.
+    func scale(planes: [UnsafePointer<UInt8>?], strides: [Int32], sourceHeight: Int32,
+               into frame: UnsafeMutablePointer<AVFrame>) throws {
+        let rows = withFramePlanes(frame) { targets, targetStrides in
+            sws_scale(context, planes + [nil, nil, nil], strides + [0, 0, 0], 0, sourceHeight,
+                      UnsafePointer(OpaquePointer(targets)), targetStrides)
+        }
+        try ffcheck(rows, "sws_scale")
+    }
+
+    /// Converts one frame into another (both allocated); sizes and formats as set up.
+    func scale(_ source: UnsafeMutablePointer<AVFrame>, into target: UnsafeMutablePointer<AVFrame>) throws {
+        let height = source.pointee.height
+        let rows = withFramePlanes(source) { planes, strides in
+            withFramePlanes(target) { targets, targetStrides in
+                sws_scale(context, planes, strides, 0, height, UnsafePointer(OpaquePointer(targets)), targetStrides)
             }
         }
         try ffcheck(rows, "sws_scale")
+    }
+}
+
+/// The data and linesize arrays of an AVFrame (C fixed-size arrays) as pointers, in the
+/// const-qualified form libswscale's source arguments take.
+func withFramePlanes<R>(_ frame: UnsafeMutablePointer<AVFrame>,
+                        _ body: (UnsafePointer<UnsafePointer<UInt8>?>, UnsafePointer<Int32>) -> R) -> R {
+    withUnsafeMutablePointer(to: &frame.pointee.data) { data in
+        withUnsafeMutablePointer(to: &frame.pointee.linesize) { linesize in
+            data.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self, capacity: 8) { planes in
+                linesize.withMemoryRebound(to: Int32.self, capacity: 8) { strides in
+                    body(UnsafePointer(OpaquePointer(planes)), strides)
+                }
+            }
+        }
     }
 }
