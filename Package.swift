@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries, found with pkg-config; the shim headers hold what Swift cannot import.
@@ -23,7 +24,7 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
         .target(name: "AvatarMedia", dependencies: ["CFFmpeg", "CPNG"]),
-        .target(name: "AvatarPipe", dependencies: ["AvatarMedia"]),
+        .target(name: "AvatarPipe", dependencies: ["AvatarMedia", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "avatarpipe",
             dependencies: ["AvatarPipe", .product(name: "ArgumentParser", package: "swift-argument-parser")]

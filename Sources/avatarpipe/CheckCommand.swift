@@ -38,6 +38,18 @@ struct CheckCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Price of one render in USD (default: the API card's, or AVATARPIPE_PRICE_USD).", valueName: "USD"))
     var price: Double?
 
+    @Flag(help: "Prepare the inputs (convert, downscale, downmix…) into DIR/input/ and check the prepared files.")
+    var fix = false
+
+    @Option(help: ArgumentHelp("The job directory for --fix (preflight.json, preflight.png, input/).", valueName: "DIR"))
+    var out: String = "avatarpipe-out"
+
+    @Option(help: ArgumentHelp("Write the photo with face box, crop frame and verdict to this PNG.", valueName: "PATH"))
+    var picture: String?
+
+    @OptionGroup(title: "Preparation (with --fix)")
+    var preparation: PreparationFlags
+
     @Flag(help: "Print the report as one JSON object.")
     var json = false
 
@@ -49,16 +61,44 @@ struct CheckCommand: AsyncParsableCommand {
         let request = PreflightRequest(
             photoPath: photo, audioPath: audio, script: try script.map(ScriptArgument.read), voice: voice,
             orientation: orientation, fit: fit, pricePerCallUSD: try Pricing.pricePerCall(option: price))
+        let options = try preparation.options(orientation: orientation)
         let started = Date()
-        let result = await Preflight.run(request)
-        let report = result.report
-        if json {
-            Terminal.out(try ReportJSON.encode(report))
-        } else {
-            ReportPrinter.print(report, request: request)
+        var result = await Preflight.run(request)
+        var shown = request
+        if fix && result.report.exitCode == 0 {
+            let prepared = try await Preparation.run(result, options: options, jobDirectory: out)
+            shown = Preparation.recheckRequest(request, prepared: prepared)
+            let original = result.report
+            result = await Preflight.run(shown)
+            result.report.preparation = PreparationSummary(result: prepared, original: original)
+            try JobFiles.writePreflight(result, directory: out)
+        }
+        try writePicture(result)
+        output(result.report, request: shown)
+        if !json {
             Terminal.log(Terminal.paint(String(format: "checked in %.2f s", Date().timeIntervalSince(started)), .dim, tty: Terminal.stderrIsTTY))
         }
-        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+        if report(result).exitCode != 0 { throw ExitCode(result.report.exitCode) }
+    }
+
+    private func report(_ result: Preflight.Result) -> PreflightReport { result.report }
+
+    private func writePicture(_ result: Preflight.Result) throws {
+        guard let picture, let image = result.image else { return }
+        try PreflightPicture.write(image, report: result.report, to: picture)
+    }
+
+    private func output(_ report: PreflightReport, request: PreflightRequest) {
+        if json {
+            Terminal.out((try? ReportJSON.encode(report)) ?? "{}")
+            return
+        }
+        if let preparation = report.preparation {
+            ReportPrinter.printPreparation(preparation, directory: out)
+        } else if fix {
+            Terminal.out("nothing prepared: the inputs must pass the check first")
+        }
+        ReportPrinter.print(report, request: request)
     }
 }
 

@@ -26,6 +26,20 @@ enum ReportPrinter {
         Terminal.out(verdictLine(report))
     }
 
+    /// What `check --fix` made, file by file, before the report of the prepared files.
+    static func printPreparation(_ summary: PreparationSummary, directory: String) {
+        Terminal.out(Terminal.paint("prepared into \(directory)/input/:", .bold))
+        for file in [summary.photo, summary.audio].compactMap({ $0 }) {
+            let state = file.reused ? " (reused from an earlier run)" : ""
+            Terminal.out("  \(file.role)  \(file.path)\(state)")
+            if file.changes.isEmpty {
+                Terminal.out("         the original is used as it is")
+            }
+            for change in file.changes { Terminal.out("         - \(change)") }
+        }
+        Terminal.out("")
+    }
+
     static func verdictLine(_ report: PreflightReport) -> String {
         let warnings = report.findings.filter { $0.level == .warn }.count
         let blocks = report.findings.filter { $0.level == .block }.count

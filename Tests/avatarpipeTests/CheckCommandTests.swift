@@ -127,3 +127,42 @@ import TestSupport
         #expect(help.stdout.contains("--orientation"))
     }
 }
+
+/// `check --fix` and `check --picture` end to end.
+@Suite struct CheckFixTests {
+    @Test func fixPreparesAndRechecks() throws {
+        let job = TemporaryDirectory()
+        defer { job.remove() }
+        let result = CLI.run(["check", "--photo", Fixtures.generated("photo-2400.png"), "--audio", Fixtures.generated("speech-6ch.wav"),
+                              "--fix", "--out", job.path])
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+        #expect(result.stdout.contains("downscaled 2400×2400 to 2000×2000"))
+        #expect(result.stdout.contains("mixed 6 channels to stereo"))
+        // The report that follows is of the prepared files: no more warnings about them.
+        #expect(!result.stdout.contains(" photo.downscaled "))
+        #expect(!result.stdout.contains(" audio.many_channels "))
+        let report = try #require(CLI.json((try? String(contentsOfFile: job.file("preflight.json"), encoding: .utf8)) ?? ""))
+        let preparation = try #require(report["preparation"] as? [String: Any])
+        #expect((preparation["photo"] as? [String: Any])?["sha256"] is String)
+        #expect(FileManager.default.fileExists(atPath: job.file("preflight.png")))
+        #expect(Judge.probeValue(job.file("preflight.png"), entry: "stream=codec_name") == "png")
+    }
+
+    @Test func fixRefusesBlockedInputsAndWritesNothing() throws {
+        let job = TemporaryDirectory()
+        defer { job.remove() }
+        let out = job.file("job")
+        let result = CLI.run(["check", "--photo", Fixtures.generated("photo-200.png"), "--fix", "--out", out])
+        #expect(result.status == 3)
+        #expect(result.stdout.contains("nothing prepared"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func pictureIsWritten() throws {
+        let job = TemporaryDirectory()
+        defer { job.remove() }
+        let result = CLI.run(["check", "--photo", Fixtures.photo, "--picture", job.file("look.png"), "--fit", "contain"])
+        #expect(result.status == 0)
+        #expect(Judge.probeValue(job.file("look.png"), entry: "stream=width") == "910")
+    }
+}

@@ -5,6 +5,11 @@ import CFFmpeg
 public struct AudioBlock {
     public let frames: Int
     public let channels: [UnsafeBufferPointer<Float>]
+
+    public init(frames: Int, channels: [UnsafeBufferPointer<Float>]) {
+        self.frames = frames
+        self.channels = channels
+    }
 }
 
 public struct AudioReadSummary: Sendable, Equatable {
@@ -32,11 +37,17 @@ public final class AudioReader {
     private let streamIndex: Int32
     private var outputLayout: AVChannelLayout
     private var resampler: OpaquePointer?
+    private var resamplerInput: (channels: Int32, rate: Int32) = (0, 0)
     private var buffers: [UnsafeMutablePointer<Float>] = []
     private var capacity = 0
 
     /// `sampleRate` nil keeps the file's rate; `mono` downmixes, otherwise channels are kept.
-    public init(path: String, sampleRate: Int? = nil, mono: Bool = false) throws {
+    public convenience init(path: String, sampleRate: Int? = nil, mono: Bool = false) throws {
+        try self.init(path: path, sampleRate: sampleRate, channels: mono ? 1 : nil)
+    }
+
+    /// `channels` nil keeps the file's channels; 1 or 2 downmixes (or upmixes) to that count.
+    public init(path: String, sampleRate: Int?, channels requested: Int?) throws {
         self.path = path
         demuxer = try Demuxer(path: path)
         // Some demuxers (MP3, AAC) leave the rate and channels to be found by decoding a little.
@@ -54,8 +65,9 @@ public final class AudioReader {
             throw MediaError(.corrupt, path: path, "declares \(sourceChannels) channels at \(sourceSampleRate) Hz")
         }
         outputSampleRate = sampleRate ?? sourceSampleRate
-        if mono {
-            outputLayout = swift_channel_layout_mono()
+        if let requested, requested != sourceChannels {
+            outputLayout = AVChannelLayout()
+            av_channel_layout_default(&outputLayout, Int32(requested))
         } else {
             outputLayout = AVChannelLayout()
             av_channel_layout_default(&outputLayout, Int32(sourceChannels))
@@ -152,16 +164,21 @@ public final class AudioReader {
     }
 
     private func resampler(for frame: UnsafeMutablePointer<AVFrame>) throws -> OpaquePointer {
-        if let resampler { return resampler }
+        if let resampler {
+            // The resampler is set up from the first frame; a stream that changes shape later is rare and unsupported.
+            guard frame.pointee.ch_layout.nb_channels == resamplerInput.channels,
+                  frame.pointee.sample_rate == resamplerInput.rate else {
+                throw MediaError(.unsupported, path: path, "changes its channel count or sample rate mid-stream")
+            }
+            return resampler
+        }
+        resamplerInput = (frame.pointee.ch_layout.nb_channels, frame.pointee.sample_rate)
         var inputLayout = AVChannelLayout()
         defer { av_channel_layout_uninit(&inputLayout) }
         if frame.pointee.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC {
             av_channel_layout_default(&inputLayout, frame.pointee.ch_layout.nb_channels)
         } else {
             try ffcheck(av_channel_layout_copy(&inputLayout, &frame.pointee.ch_layout), "av_channel_layout_copy", path: path)
-        }
-        if inputLayout.nb_channels != Int32(sourceChannels), outputChannels != 1 {
-            throw MediaError(.unsupported, path: path, "changes its channel count mid-stream")
         }
         var created: OpaquePointer?
         try ffcheck(swr_alloc_set_opts2(&created, &outputLayout, AV_SAMPLE_FMT_FLTP, Int32(outputSampleRate),

@@ -37,6 +37,9 @@ public struct PreflightReport: Codable, Sendable {
     public var voice: VoiceFacts?
     public var framing: FramingFacts?
     public var cost: CostFacts
+    /// With `check --fix`: the prepared files (this report then describes them) and the
+    /// report of the original inputs.
+    public var preparation: PreparationSummary?
 
     /// 0 ready (ok or warn), 2 an input could not be read at all, 3 blocked.
     public var exitCode: Int32 {
@@ -83,6 +86,20 @@ public enum Preflight {
         findings.append(costFinding)
         return PreflightReport(verdict: findings.map(\.level).max() ?? .ok, findings: findings, photo: photo.facts,
                                audio: audio?.0, script: scriptFacts, voice: voiceFacts, framing: framing, cost: cost)
+    }
+}
+
+public struct PreparationSummary: Codable, Sendable {
+    public var photo: PreparedFile?
+    public var audio: PreparedFile?
+    public var originalVerdict: Level
+    public var originalFindings: [Finding]
+
+    public init(result: PreparationResult, original: PreflightReport) {
+        photo = result.photo
+        audio = result.audio
+        originalVerdict = original.verdict
+        originalFindings = original.findings
     }
 }
 
