@@ -24,7 +24,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
 
         .target(name: "AvatarMedia", dependencies: ["CFFmpeg", "CPNG"]),
-        .target(name: "AvatarPipe", dependencies: ["AvatarMedia", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AvatarHTTP", dependencies: ["CCurl"]),
+        .target(name: "AvatarPipe", dependencies: ["AvatarMedia", "AvatarHTTP", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "avatarpipe",
             dependencies: ["AvatarPipe", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -34,6 +35,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "CModuleTests", dependencies: ["CFFmpeg", "CCurl", "CPNG"]),
         .testTarget(name: "AvatarMediaTests", dependencies: ["AvatarMedia", "TestSupport"]),
+        .testTarget(name: "AvatarHTTPTests", dependencies: ["AvatarHTTP", "TestSupport"]),
         .testTarget(name: "AvatarPipeTests", dependencies: ["AvatarPipe", "TestSupport"]),
         .testTarget(name: "avatarpipeTests", dependencies: ["avatarpipe", "TestSupport"]),
     ]
