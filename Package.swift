@@ -22,10 +22,11 @@ let package = Package(
         ),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CEspeak", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
 
         .target(name: "AvatarMedia", dependencies: ["CFFmpeg", "CPNG"]),
         .target(name: "AvatarHTTP", dependencies: ["CCurl"]),
-        .target(name: "AvatarPipe", dependencies: ["AvatarMedia", "AvatarHTTP", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AvatarPipe", dependencies: ["AvatarMedia", "AvatarHTTP", "CEspeak", .product(name: "Crypto", package: "swift-crypto")]),
         .executableTarget(
             name: "avatarpipe",
             dependencies: ["AvatarPipe", .product(name: "ArgumentParser", package: "swift-argument-parser")]

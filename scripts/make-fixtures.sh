@@ -70,6 +70,7 @@ PY
 # Audio
 ff -stream_loop -1 -i "$speech" -t 660 -ar 16000 "$tmp/speech-11min.wav"
 ff -i "$speech" -t 0.3 "$tmp/speech-0.3s.wav"
+ff -i "$speech" -t 2.5 "$tmp/speech-2.5s.wav"
 ff -f lavfi -i anullsrc=r=22050:cl=mono -t 5 -c:a pcm_s16le "$tmp/silence.wav"
 head -c $(( $(stat -c %s "$speech") / 2 )) "$speech" > "$tmp/speech-truncated.wav"
 ff -i "$speech" -af "pan=5.1|FL=c0|FR=c0|FC=c0|LFE=c0|BL=c0|BR=c0" -ar 48000 "$tmp/speech-6ch.wav"

@@ -33,6 +33,12 @@ final class Scaler {
         sws_setColorspaceDetails(context, coefficients, sourceFull ? 1 : 0, coefficients, targetFull ? 1 : 0, 0, 1 << 16, 1 << 16)
     }
 
+    /// BT.709 coefficients on the YUV side (limited range), as HD video expects.
+    func setColorspace709() {
+        let yuv = sws_getCoefficients(SWS_CS_ITU709)
+        sws_setColorspaceDetails(context, yuv, 0, yuv, 0, 0, 1 << 16, 1 << 16)
+    }
+
     /// Converts `frame` into a packed single-plane buffer with `stride` bytes a row.
     func scale(_ frame: UnsafeMutablePointer<AVFrame>, into target: UnsafeMutablePointer<UInt8>, stride: Int32) throws {
         let height = frame.pointee.height

@@ -1,0 +1,31 @@
+/// What the local preview renders: the output geometry of the real service, its motion,
+/// the pad style for `contain`, and the encoder settings.
+public struct PreviewSettings: Sendable {
+    public enum Resolution: String, Sendable, CaseIterable {
+        case p1080 = "1080p", p720 = "720p"
+    }
+
+    public enum Padding: Sendable, Equatable {
+        case color(RGBColor)
+        /// A blurred, darkened copy of the photo fills the frame behind it.
+        case blur
+    }
+
+    public var orientation: Orientation = .landscape
+    public var fit: Fit = .cover
+    public var resolution: Resolution = .p1080
+    public var frameRate = 25
+    public var padding: Padding = .blur
+    public var badge = true
+    /// libx264 settings for a mostly still picture.
+    public var preset = "veryfast"
+    public var crf = 23
+
+    public init() {}
+
+    /// 1920×1080 / 1280×720 landscape, 1080×1920 / 720×1280 portrait.
+    public var frameSize: (width: Int, height: Int) {
+        let long = resolution == .p1080 ? 1920 : 1280, short = resolution == .p1080 ? 1080 : 720
+        return orientation == .landscape ? (long, short) : (short, long)
+    }
+}
