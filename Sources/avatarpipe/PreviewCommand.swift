@@ -47,6 +47,12 @@ struct PreviewCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The job directory; the preview is DIR/preview.mp4.", valueName: "DIR"))
     var out: String = "avatarpipe-out"
 
+    @Option(name: .customLong("x264-preset"), help: "libx264 preset (ultrafast … veryslow).")
+    var x264Preset: String = "veryfast"
+
+    @Option(name: .customLong("x264-params"), help: ArgumentHelp("Extra libx264 options (key=value:key=value).", valueName: "PARAMS"))
+    var x264Params: String?
+
     @Flag(help: "Render even when the checks block.")
     var force = false
 
@@ -91,6 +97,8 @@ struct PreviewCommand: AsyncParsableCommand {
         settings.resolution = resolution
         guard [25, 30].contains(fps) else { throw UsageError("--fps \(fps): choose 25 or 30") }
         settings.frameRate = fps
+        settings.preset = x264Preset
+        settings.x264Params = x264Params
         if pad != "blur" {
             guard let color = RGBColor(parsing: pad) else { throw UsageError("--pad \(pad): give blur or a colour #rrggbb") }
             settings.padding = .color(color)

@@ -3,6 +3,7 @@ import Foundation
 
 /// Draws the view of the master into an output frame, plane by plane, with bilinear
 /// interpolation in 8-bit fixed point. The two halves of each plane run on both cores.
+/// Weights are 0–256 in steps of 1/256 pixel, fine enough that the slow push-in does not step.
 enum FrameResampler {
     static func draw(_ view: MotionPath.View, from master: YUVFrame, into frame: YUVFrame) {
         for plane in 0..<3 {
@@ -20,24 +21,42 @@ enum FrameResampler {
         let sourceStride = source.stride, targetStride = target.stride
         let rows = target.height, sourceHeight = source.height
         let sendable = Pointers(source: sourceBase, target: targetBase)
+        let first = Int(columns.first?.index ?? 0), last = min(source.width - 1, Int(columns.last?.index ?? 0) + 1)
         DispatchQueue.concurrentPerform(iterations: 2) { half in
             let start = half * rows / 2, end = (half + 1) * rows / 2
             let pointers = sendable
+            // Two passes a row: blend the two source rows (contiguous, vectorised by the
+            // compiler), then interpolate across the blended row.
+            var blended = [UInt8](repeating: 0, count: last + 1)
             columns.withUnsafeBufferPointer { columns in
-                for y in start..<end {
-                    let (row, weight) = coordinate(Double(y), center: centerY, scale: scale, count: rows, limit: sourceHeight)
-                    let top = pointers.source + row * sourceStride, bottom = top + sourceStride
-                    let out = pointers.target + y * targetStride
-                    let wy = Int32(weight), wy1 = 256 - wy
-                    for x in 0..<columns.count {
-                        let (column, wx) = (Int(columns[x].index), Int32(columns[x].weight))
-                        let wx1 = 256 - wx
-                        let upper = Int32(top[column]) * wx1 + Int32(top[column + 1]) * wx
-                        let lower = Int32(bottom[column]) * wx1 + Int32(bottom[column + 1]) * wx
-                        out[x] = UInt8(truncatingIfNeeded: (upper * wy1 + lower * wy + 32768) >> 16)
+                blended.withUnsafeMutableBufferPointer { blended in
+                    for y in start..<end {
+                        let (row, weight) = coordinate(Double(y), center: centerY, scale: scale, count: rows, limit: sourceHeight)
+                        let top = pointers.source + row * sourceStride, bottom = top + sourceStride
+                        blendRows(top, bottom, weight: UInt16(weight), from: first, through: last, into: blended)
+                        interpolate(blended, columns: columns, into: pointers.target + y * targetStride)
                     }
                 }
             }
+        }
+    }
+
+    @inline(__always)
+    private static func blendRows(_ top: UnsafePointer<UInt8>, _ bottom: UnsafePointer<UInt8>, weight: UInt16,
+                                  from first: Int, through last: Int, into out: UnsafeMutableBufferPointer<UInt8>) {
+        let inverse = 256 - weight
+        for x in first...last {
+            out[x] = UInt8(truncatingIfNeeded: (UInt16(top[x]) &* inverse &+ UInt16(bottom[x]) &* weight &+ 128) >> 8)
+        }
+    }
+
+    @inline(__always)
+    private static func interpolate(_ row: UnsafeMutableBufferPointer<UInt8>, columns: UnsafeBufferPointer<Tap>,
+                                    into out: UnsafeMutablePointer<UInt8>) {
+        for x in 0..<columns.count {
+            let index = Int(columns[x].index), weight = UInt16(columns[x].weight)
+            let value = UInt16(row[index]) &* (256 - weight) &+ UInt16(row[index + 1]) &* weight &+ 128
+            out[x] = UInt8(truncatingIfNeeded: value >> 8)
         }
     }
 

@@ -29,6 +29,7 @@ public enum PreviewRenderer {
         let audio = channels == reader.outputChannels ? reader : try AudioReader(path: audioPath, sampleRate: 48000, channels: channels)
         var movie = MovieWriter.Settings(width: width, height: height, frameRate: settings.frameRate)
         movie.videoOptions = ["preset": settings.preset, "tune": "stillimage", "crf": "\(settings.crf)", "profile": "high"]
+        if let params = settings.x264Params { movie.videoOptions["x264-params"] = params }
         movie.keyframeInterval = settings.frameRate * 2
         movie.audioChannels = channels
         let writer = try MovieWriter(path: path, settings: movie)

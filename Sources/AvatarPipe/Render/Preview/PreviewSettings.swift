@@ -20,6 +20,8 @@ public struct PreviewSettings: Sendable {
     /// libx264 settings for a mostly still picture.
     public var preset = "veryfast"
     public var crf = 23
+    /// Extra libx264 options, `key=value:key=value` as x264 takes them.
+    public var x264Params: String?
 
     public init() {}
 
