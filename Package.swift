@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // System libraries, found with pkg-config; the shim headers hold what Swift cannot import.
@@ -27,9 +28,11 @@ let package = Package(
         .target(name: "AvatarMedia", dependencies: ["CFFmpeg", "CPNG"]),
         .target(name: "AvatarHTTP", dependencies: ["CCurl"]),
         .target(name: "AvatarPipe", dependencies: ["AvatarMedia", "AvatarHTTP", "CEspeak", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AvatarSandbox", dependencies: ["AvatarPipe", "AvatarMedia", "AvatarHTTP",
+                                                      .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(
             name: "avatarpipe",
-            dependencies: ["AvatarPipe", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["AvatarPipe", "AvatarSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         // Test helpers live in their own target, never in production code.
@@ -38,6 +41,8 @@ let package = Package(
         .testTarget(name: "AvatarMediaTests", dependencies: ["AvatarMedia", "TestSupport"]),
         .testTarget(name: "AvatarHTTPTests", dependencies: ["AvatarHTTP", "TestSupport"]),
         .testTarget(name: "AvatarPipeTests", dependencies: ["AvatarPipe", "TestSupport"]),
+        .testTarget(name: "AvatarSandboxTests", dependencies: ["AvatarSandbox", "AvatarHTTP", "TestSupport",
+                                                               .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "avatarpipeTests", dependencies: ["avatarpipe", "TestSupport"]),
     ]
 )

@@ -13,6 +13,7 @@ packages=(
   espeak-ng libespeak-ng-dev
   opencv-data
   fonts-dejavu-core
+  flite
 )
 
 missing=()
@@ -20,6 +21,15 @@ for p in "${packages[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
+
+# Test peers from PyPI: moto's S3 server (hosting tests) and boto3 (reference SigV4 URLs).
+python_missing=()
+python3 -c "import moto.server, flask_cors" 2>/dev/null || python_missing+=("moto[server]")
+python3 -c "import boto3" 2>/dev/null || python_missing+=("boto3")
+if [[ ${#python_missing[@]} -gt 0 ]]; then
+  echo "setup: pip installing ${python_missing[*]}" >&2
+  python3 -m pip install -q "${python_missing[@]}" >&2
+fi
 
 if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
