@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The media and detection loops are per-pixel and per-sample: without optimisation the test
+// suite spends minutes in them. Our own hot targets are optimised in debug builds too.
+let optimised: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "avatarpipe",
     products: [
@@ -25,9 +29,10 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CEspeak", pkgConfig: "espeak-ng", providers: [.apt(["libespeak-ng-dev"])]),
 
-        .target(name: "AvatarMedia", dependencies: ["CFFmpeg", "CPNG"]),
+        .target(name: "AvatarMedia", dependencies: ["CFFmpeg", "CPNG"], swiftSettings: optimised),
         .target(name: "AvatarHTTP", dependencies: ["CCurl"]),
-        .target(name: "AvatarPipe", dependencies: ["AvatarMedia", "AvatarHTTP", "CEspeak", .product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "AvatarPipe", dependencies: ["AvatarMedia", "AvatarHTTP", "CEspeak", .product(name: "Crypto", package: "swift-crypto")],
+                swiftSettings: optimised),
         .target(name: "AvatarSandbox", dependencies: ["AvatarPipe", "AvatarMedia", "AvatarHTTP",
                                                       .product(name: "Hummingbird", package: "hummingbird")]),
         .executableTarget(

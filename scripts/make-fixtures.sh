@@ -37,7 +37,7 @@ ff -f lavfi -i "color=red:s=320x480,format=rgb24" -f lavfi -i "color=blue:s=320x
 # Face-detection cases (issue 3)
 ff -i "$photo" -i "$photo" -filter_complex hstack "$tmp/two-people.png"
 ff -i "$photo" -vf "scale=150:150,pad=1000:1000:700:80:color=0x5a6e82" "$tmp/face-3pct.png"
-ff -i "$photo" -vf "crop=360:512:215:0,pad=640:512:0:0:color=0x5a6e82" "$tmp/face-edge.png"
+ff -i "$photo" -vf "crop=342:512:170:0,pad=640:512:0:0:color=0x5a6e82" "$tmp/face-edge.png"
 ff -f lavfi -i "color=black:s=800x800" -frames:v 1 "$tmp/black.png"
 ff -i "$photo" -vf "gblur=sigma=5" "$tmp/photo-blurred.png"
 ff -i "$photo" -vf "eq=brightness=-0.45:contrast=0.6" "$tmp/photo-dark.png"

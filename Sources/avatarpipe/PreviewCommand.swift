@@ -75,7 +75,7 @@ struct PreviewCommand: AsyncParsableCommand {
                                                    in: (out as NSString).appendingPathComponent("input"))
         let target = (out as NSString).appendingPathComponent("preview.mp4")
         let image = checked.image.unsafelyUnwrapped
-        let face = report.photo?.faces?.first
+        let face = report.photo?.faces?.first?.rect
         let started = Date()
         let result = try await Offload.run {
             try PreviewRenderer.render(photo: image, face: face, audioPath: speech, settings: settings, to: target)

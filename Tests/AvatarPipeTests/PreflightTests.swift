@@ -176,9 +176,84 @@ import TestSupport
 
     @Test func faceBoxIsTestedAgainstTheCrop() {
         let face = Rect(x: 400, y: 50, width: 200, height: 200)
-        let plan = CropPlan(photoWidth: 1000, photoHeight: 1000, orientation: .landscape, fit: .cover, face: face)
-        #expect(plan.faceVisible == false)
-        let contained = CropPlan(photoWidth: 1000, photoHeight: 1000, orientation: .landscape, fit: .contain, face: face)
-        #expect(contained.faceVisible == true)
+        let plan = CropPlan(photoWidth: 1000, photoHeight: 1000, orientation: .landscape, fit: .cover, head: face)
+        #expect(plan.headVisible == false)
+        let contained = CropPlan(photoWidth: 1000, photoHeight: 1000, orientation: .landscape, fit: .contain, head: face)
+        #expect(contained.headVisible == true)
+    }
+}
+
+/// The face-aware checks on the photos issue 3 lists.
+@Suite struct FaceCheckTests {
+    func check(_ photo: String, cascades: String? = nil, orientation: Orientation = .landscape,
+               fit: Fit = .cover) async -> PreflightReport {
+        var request = PreflightRequest(photoPath: photo, orientation: orientation, fit: fit)
+        request.cascadeDirectory = cascades
+        return await Preflight.run(request).report
+    }
+
+    func codes(_ report: PreflightReport) -> [String: Level] {
+        Dictionary(report.findings.map { ($0.code, $0.level) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    @Test(arguments: [
+        ("astronaut", "faces.one", Level.ok),
+        ("black.png", "faces.none", .block),
+        ("coffee", "faces.none", .block),
+        ("chelsea", "faces.none", .block),
+        ("two-people.png", "faces.several", .warn),
+        ("face-3pct.png", "faces.small", .warn),
+        ("face-edge.png", "faces.at_edge", .warn),
+        ("photo-blurred.png", "faces.blurry", .warn),
+        ("photo-dark.png", "faces.dark", .warn),
+        ("photo-gray.png", "faces.one", .ok),
+        ("photo-rgba.png", "faces.one", .ok),
+        ("photo-exif6.jpg", "faces.one", .ok),
+    ])
+    func faceFindings(photo: String, code: String, level: Level) async throws {
+        let path = ["astronaut", "coffee", "chelsea"].contains(photo) ? Fixtures.committed(photo + ".png") : Fixtures.generated(photo)
+        let report = await check(path)
+        #expect(codes(report)[code] == level, "\(report.findings.map { "\($0.level) \($0.code)" })")
+    }
+
+    @Test func sharpPhotosAreNotCalledBlurryOrDark() async {
+        for path in [Fixtures.photo, Fixtures.generated("photo-2400.png"), Fixtures.generated("photo.jpg")] {
+            let found = codes(await check(path))
+            #expect(found["faces.blurry"] == nil && found["faces.dark"] == nil && found["faces.overexposed"] == nil, "\(path)")
+        }
+    }
+
+    @Test func faceIsFoundAfterEXIFRotationWhereItIsDisplayed() async throws {
+        let report = await check(Fixtures.generated("photo-exif6.jpg"))
+        let face = try #require(report.photo?.faces?.first)
+        // Upright, the astronaut's face is near (177, 66) of the 512×512 photo.
+        #expect(abs(face.x - 177) < 12 && abs(face.y - 66) < 12, "\(face)")
+    }
+
+    @Test func coverThatCutsTheHeadNamesWhatKeepsIt() async throws {
+        let report = await check(Fixtures.photo)
+        let cut = try #require(report.findings.first { $0.code == "framing.head_cut" })
+        #expect(cut.message.contains("--fit contain"))
+        #expect(report.framing?.plans.first?.headVisible == false)
+        #expect(report.framing?.plans.contains { $0.fit == .contain && $0.headVisible == true } == true)
+        let contained = await check(Fixtures.photo, fit: .contain)
+        #expect(codes(contained)["framing.head_cut"] == nil)
+    }
+
+    @Test func missingOrCorruptCascadeWarnsAndTheRestRuns() async throws {
+        let empty = TemporaryDirectory()
+        defer { empty.remove() }
+        let missing = await check(Fixtures.photo, cascades: empty.path)
+        #expect(codes(missing)["faces.unavailable"] == .warn)
+        #expect(codes(missing)["photo.size"] == .ok)
+        #expect(missing.photo?.faces == nil)
+        let corrupt = TemporaryDirectory()
+        defer { corrupt.remove() }
+        let original = try Data(contentsOf: URL(fileURLWithPath: "/usr/share/opencv4/haarcascades/haarcascade_frontalface_alt2.xml"))
+        try original.prefix(original.count / 3).write(to: corrupt.url.appendingPathComponent("haarcascade_frontalface_alt2.xml"))
+        let damaged = await check(Fixtures.photo, cascades: corrupt.path)
+        let finding = try #require(damaged.findings.first { $0.code == "faces.unavailable" })
+        #expect(finding.message.contains("haarcascade_frontalface_alt2.xml"))
+        #expect(damaged.exitCode == 0)
     }
 }

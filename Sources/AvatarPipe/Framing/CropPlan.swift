@@ -31,6 +31,13 @@ public struct Rect: Codable, Sendable, Equatable {
     public var centerX: Double { x + width / 2 }
     public var centerY: Double { y + height / 2 }
 
+    /// The part of this rectangle inside `bounds`.
+    public func clipped(to bounds: Rect) -> Rect {
+        let left = max(x, bounds.x), top = max(y, bounds.y)
+        let right = min(maxX, bounds.maxX), bottom = min(maxY, bounds.maxY)
+        return Rect(x: left, y: top, width: max(0, right - left), height: max(0, bottom - top))
+    }
+
     public func contains(_ other: Rect) -> Bool {
         other.x >= x - 1e-9 && other.y >= y - 1e-9 && other.maxX <= maxX + 1e-9 && other.maxY <= maxY + 1e-9
     }
@@ -51,8 +58,7 @@ public struct Edges: Codable, Sendable, Equatable {
 
 /// What one orientation and fit do to a photo: the part of it that stays visible, where it
 /// lands in the output frame, and at what scale. The anchor is the photo's centre, as the
-/// service crops; a face box can be given to test whether it survives the crop (and later,
-/// to centre a reframed copy on it).
+/// service crops; the subject's head box can be given to test whether it survives the crop.
 public struct CropPlan: Codable, Sendable, Equatable {
     public var orientation: Orientation
     public var fit: Fit
@@ -72,11 +78,12 @@ public struct CropPlan: Codable, Sendable, Equatable {
     /// Contain: the share of the frame that is padding; and on which edges (of the frame's size).
     public var paddedFraction: Double
     public var pad: Edges
-    /// The face box (photo pixels), when one is known, and whether the visible part holds it.
-    public var face: Rect?
-    public var faceVisible: Bool?
+    /// The subject's head (the face with margins for hair and chin, photo pixels), when a face
+    /// was found, and whether the visible part holds all of it.
+    public var head: Rect?
+    public var headVisible: Bool?
 
-    public init(photoWidth: Int, photoHeight: Int, orientation: Orientation, fit: Fit, face: Rect? = nil) {
+    public init(photoWidth: Int, photoHeight: Int, orientation: Orientation, fit: Fit, head: Rect? = nil) {
         self.orientation = orientation
         self.fit = fit
         frameWidth = orientation.frameWidth
@@ -105,19 +112,20 @@ public struct CropPlan: Codable, Sendable, Equatable {
             paddedFraction = max(0, 1 - placement.area / (fw * fh))
             pad = Edges(top: placement.y / fh, bottom: (fh - placement.maxY) / fh, left: placement.x / fw, right: (fw - placement.maxX) / fw)
         }
-        self.face = face
-        faceVisible = face.map { visible.contains($0) }
+        self.head = head
+        // A head cut by the photo's own edge is judged on the part that exists.
+        headVisible = head.map { visible.contains($0.clipped(to: Rect(x: 0, y: 0, width: pw, height: ph))) }
     }
 
     /// The photo's visible short side in pixels: what the frame's short side is made from.
     public var sourceShortSide: Double { min(visible.width, visible.height) }
 
     /// Every orientation and fit for one photo, the chosen one first.
-    public static func all(photoWidth: Int, photoHeight: Int, chosen: (Orientation, Fit), face: Rect? = nil) -> [CropPlan] {
-        var plans = [CropPlan(photoWidth: photoWidth, photoHeight: photoHeight, orientation: chosen.0, fit: chosen.1, face: face)]
+    public static func all(photoWidth: Int, photoHeight: Int, chosen: (Orientation, Fit), head: Rect? = nil) -> [CropPlan] {
+        var plans = [CropPlan(photoWidth: photoWidth, photoHeight: photoHeight, orientation: chosen.0, fit: chosen.1, head: head)]
         for orientation in Orientation.allCases {
             for fit in Fit.allCases where (orientation, fit) != chosen {
-                plans.append(CropPlan(photoWidth: photoWidth, photoHeight: photoHeight, orientation: orientation, fit: fit, face: face))
+                plans.append(CropPlan(photoWidth: photoWidth, photoHeight: photoHeight, orientation: orientation, fit: fit, head: head))
             }
         }
         return plans

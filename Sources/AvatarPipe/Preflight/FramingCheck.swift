@@ -18,9 +18,10 @@ public enum FramingCheck {
         guard let width = photo.width, let height = photo.height else {
             return (FramingFacts(orientation: orientation, fit: fit, plans: []), [])
         }
-        let plans = CropPlan.all(photoWidth: width, photoHeight: height, chosen: (orientation, fit), face: photo.faces?.first)
+        let plans = CropPlan.all(photoWidth: width, photoHeight: height, chosen: (orientation, fit), head: photo.faces?.first?.head)
         let chosen = plans[0]
         var findings = [fit == .cover ? coverFinding(chosen, plans: plans) : containFinding(chosen, plans: plans)]
+        if let cut = headCutFinding(chosen, plans: plans) { findings.append(cut) }
         if let upscale = upscaleFinding(chosen) { findings.append(upscale) }
         return (FramingFacts(orientation: orientation, fit: fit, plans: plans), findings)
     }
@@ -67,6 +68,18 @@ public enum FramingCheck {
                 + "--fit contain keeps the whole photo and pads instead."
         }
         return "--fit contain keeps the whole photo and pads instead; or use a photo closer to \(plan.orientation.aspectLabel)."
+    }
+
+    /// Cover crops the centre: does the head survive, and if not, which choice keeps it?
+    static func headCutFinding(_ plan: CropPlan, plans: [CropPlan]) -> Finding? {
+        guard plan.headVisible == false, let head = plan.head else { return nil }
+        let keeping = plans.dropFirst().filter { $0.headVisible == true }
+            .map { "--orientation \($0.orientation.rawValue) --fit \($0.fit.rawValue)" }
+        let options = keeping.isEmpty ? "" : " \(keeping.joined(separator: " or ")) keeps it;"
+        return Finding(.warn, "framing.head_cut",
+                       "cover on \(plan.orientation.rawValue) \(plan.orientation.aspectLabel) crops the centre of the photo and cuts "
+                       + "into the head (hair and chin included).\(options) --reframe crops around the face instead.",
+                       values: ["head_x": .of(head.x), "head_y": .of(head.y), "head_width": .of(head.width), "head_height": .of(head.height)])
     }
 
     static func upscaleFinding(_ plan: CropPlan) -> Finding? {

@@ -17,8 +17,8 @@ public struct PhotoFacts: Codable, Sendable, Equatable {
     public var usesTransparency: Bool?
     public var grayscale: Bool?
     public var exifOrientation: Int
-    /// Faces found, largest first. Nil until face detection runs (a later stage).
-    public var faces: [Rect]?
+    /// Faces found, largest first (the first is the subject); nil when detection could not run.
+    public var faces: [FaceFacts]?
 }
 
 /// The photo checks: readable and complete, a format the service takes (or one that can
@@ -31,7 +31,7 @@ public enum PhotoCheck {
         public var image: RGBAImage?
     }
 
-    public static func run(path: String, limits: ImageLimits = .default) -> Outcome {
+    public static func run(path: String, limits: ImageLimits = .default, faces finder: FaceFinder? = nil) -> Outcome {
         let bytes: Int64
         let header: ImageHeader
         do {
@@ -59,7 +59,13 @@ public enum PhotoCheck {
         facts.hasAlpha = decoded.hasAlphaChannel
         facts.usesTransparency = decoded.usesTransparency
         facts.grayscale = decoded.image.isGrayscale
-        return Outcome(facts: facts, findings: findings(facts, header: header), image: decoded.image)
+        var found = findings(facts, header: header)
+        if let finder {
+            let faces = FaceCheck.run(image: decoded.image, path: path, finder: finder)
+            facts.faces = faces.faces
+            found += faces.findings
+        }
+        return Outcome(facts: facts, findings: found, image: decoded.image)
     }
 
     static func findings(_ facts: PhotoFacts, header: ImageHeader) -> [Finding] {

@@ -10,6 +10,8 @@ public struct PreflightRequest: Sendable {
     public var fit: Fit
     public var pricePerCallUSD: Double
     public var imageLimits: ImageLimits
+    /// Where the Haar cascades are; nil: AVATARPIPE_CASCADES or Debian's opencv-data.
+    public var cascadeDirectory: String?
 
     public init(photoPath: String, audioPath: String? = nil, script: ScriptInput? = nil, voice: String? = nil,
                 orientation: Orientation = .landscape, fit: Fit = .cover,
@@ -60,7 +62,8 @@ public enum Preflight {
     public static func run(_ request: PreflightRequest) async -> Result {
         let limits = request.imageLimits
         let photoPath = request.photoPath
-        async let photo = (try? await Offload.run { PhotoCheck.run(path: photoPath, limits: limits) })
+        let finder = FaceCheck.finder(cascadeDirectory: request.cascadeDirectory)
+        async let photo = (try? await Offload.run { PhotoCheck.run(path: photoPath, limits: limits, faces: finder) })
             ?? PhotoCheck.Outcome(facts: nil, findings: [], image: nil)
         async let audio = request.audioPath.asyncMap { path in
             (try? await Offload.run { AudioCheck.run(path: path) }) ?? (nil, [])

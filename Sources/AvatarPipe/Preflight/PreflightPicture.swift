@@ -37,9 +37,7 @@ public enum PreflightPicture {
         }
         let canvasWidth = Int(Double(width) + 2 * offset.x)
         chain += banner(report, width: canvasWidth)
-        // Unsafe for no input: every filter draws inside the canvas it is given.
-        let canvas = try ImageFilter.apply(chain, to: small)
-        return canvas
+        return try ImageFilter.apply(chain, to: small)
     }
 
     /// Contain: the photo centred on a grey canvas of the frame's aspect.

@@ -22,7 +22,7 @@ public enum Preparation {
         try FileManager.default.createDirectory(atPath: input, withIntermediateDirectories: true)
         let report = checked.report
         let image = checked.image
-        let face = report.photo?.faces?.first
+        let face = report.photo?.faces?.first?.rect
         let photoOptions = options.photo, audioOptions = options.audio
         async let photo = report.photo.asyncMap { facts in
             try await Offload.run { try PhotoPreparer.prepare(facts, image: image, face: face, options: photoOptions, into: input) }
