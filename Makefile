@@ -25,6 +25,9 @@ test: fixtures
 
 bench: release fixtures
 	bash scripts/bench-check.sh
+	bash scripts/bench-prepare.sh
+	BIN=$(RELEASE_BIN) bash scripts/bench-faces.sh
+	bash scripts/bench-preview.sh
 
 clean:
 	rm -rf .build

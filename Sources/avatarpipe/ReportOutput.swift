@@ -36,6 +36,7 @@ enum ReportPrinter {
                 Terminal.out("         the original is used as it is")
             }
             for change in file.changes { Terminal.out("         - \(change)") }
+            for note in file.notes { Terminal.out("         note: \(note)") }
         }
         Terminal.out("")
     }

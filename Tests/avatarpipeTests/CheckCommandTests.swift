@@ -166,3 +166,33 @@ import TestSupport
         #expect(Judge.probeValue(job.file("look.png"), entry: "stream=width") == "910")
     }
 }
+
+/// `check --fix --reframe`: the prepared photo is cropped around the face to 16:9, and the
+/// check of the prepared photo no longer finds the head cut.
+@Suite struct ReframeTests {
+    @Test func reframedPhotoKeepsTheHead() throws {
+        let job = TemporaryDirectory()
+        defer { job.remove() }
+        let before = CLI.run(["check", "--photo", Fixtures.generated("photo-1024.png")])
+        #expect(before.stdout.contains("framing.head_cut"))
+        let result = CLI.run(["check", "--photo", Fixtures.generated("photo-1024.png"), "--fix", "--reframe", "--out", job.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let report = try #require(CLI.json(result.stdout))
+        let photo = try #require((report["preparation"] as? [String: Any])?["photo"] as? [String: Any])
+        let path = try #require(photo["path"] as? String)
+        #expect(Judge.probeValue(path, entry: "stream=width") == "1024")
+        #expect(Judge.probeValue(path, entry: "stream=height") == "576")
+        let codes = (report["findings"] as? [[String: Any]] ?? []).compactMap { $0["code"] as? String }
+        #expect(!codes.contains("framing.head_cut"), "\(codes)")
+        #expect(codes.contains("framing.cover"))
+    }
+
+    @Test func reframeThatWouldGoUnder512IsRefused() throws {
+        let job = TemporaryDirectory()
+        defer { job.remove() }
+        let result = CLI.run(["check", "--photo", Fixtures.photo, "--fix", "--reframe", "--out", job.path])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("the original is used as it is"))
+        #expect(result.stdout.contains("note: not reframed: a 16:9 crop"))
+    }
+}

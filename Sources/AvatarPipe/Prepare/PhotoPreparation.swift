@@ -55,7 +55,7 @@ public enum PhotoPreparer {
         let ext = plan.isUnchanged ? (facts.format == "jpeg" ? "jpg" : "png") : plan.outputFormat.rawValue.replacingOccurrences(of: "jpeg", with: "jpg")
         let target = PreparedName.path(in: directory, role: "photo", sourceHash: sourceHash, options: options, ext: ext)
         if FileManager.default.fileExists(atPath: target) {
-            return try describe(target, facts: facts, reused: true, changes: plan.changes)
+            return try describe(target, facts: facts, reused: true, plan: plan)
         }
         if plan.isUnchanged {
             try AtomicFile.write(to: target) { try FileManager.default.copyItem(atPath: facts.path, toPath: $0) }
@@ -68,13 +68,13 @@ public enum PhotoPreparer {
                 try ImageEncoder.writePNG(result, to: target, keepAlpha: false)
             }
         }
-        return try describe(target, facts: facts, reused: false, changes: plan.changes)
+        return try describe(target, facts: facts, reused: false, plan: plan)
     }
 
-    static func describe(_ path: String, facts: PhotoFacts, reused: Bool, changes: [String]) throws -> PreparedFile {
+    static func describe(_ path: String, facts: PhotoFacts, reused: Bool, plan: PhotoPlan) throws -> PreparedFile {
         let bytes = try InputFile.validate(path)
         return PreparedFile(role: "photo", source: facts.path, path: path, sha256: try FileHash.sha256(ofFile: path),
-                            bytes: bytes, reused: reused, changes: changes)
+                            bytes: bytes, reused: reused, changes: plan.changes, notes: plan.notes)
     }
 }
 
@@ -115,7 +115,7 @@ struct PhotoPlan {
                 changes.append("cropped to \(options.orientation.aspectLabel) around the face: \(Int(rect.width))×\(Int(rect.height)) "
                                + "at (\(Int(rect.x)), \(Int(rect.y))), so the service's centred crop cannot cut the head")
             case .failure(let reason):
-                changes.append("not reframed: \(reason.message)")
+                notes.append("not reframed: \(reason.message)")
             }
         }
         let longSide = max(region.width, region.height)
@@ -124,11 +124,6 @@ struct PhotoPlan {
             targetSize = (Int((region.width * scale).rounded()), Int((region.height * scale).rounded()))
             changes.append("downscaled \(Int(region.width))×\(Int(region.height)) to \(targetSize!.width)×\(targetSize!.height): "
                            + "the service needs the long side under \(ServiceLimits.photoMaxLongSide) px")
-        }
-        // A plan whose only entry is a refusal to reframe changes nothing in the file.
-        if changes.allSatisfy({ $0.hasPrefix("not reframed") }) && !changes.isEmpty {
-            notes = changes
-            changes = []
         }
     }
 

@@ -10,6 +10,8 @@ public struct PreparedFile: Codable, Sendable, Equatable {
     public var reused: Bool
     /// What was done and why, in plain words; empty when the original is used as it is.
     public var changes: [String]
+    /// What was asked but not done, and why (a reframe that would go under 512 px).
+    public var notes: [String] = []
 }
 
 /// Options that change what preparation produces; their description is part of the file's
