@@ -97,10 +97,13 @@ public struct PreparationSummary: Codable, Sendable {
     public var audio: PreparedFile?
     public var originalVerdict: Level
     public var originalFindings: [Finding]
+    /// Wall time of the preparation alone, seconds.
+    public var seconds: Double
 
     public init(result: PreparationResult, original: PreflightReport) {
         photo = result.photo
         audio = result.audio
+        seconds = result.seconds
         originalVerdict = original.verdict
         originalFindings = original.findings
     }

@@ -12,6 +12,8 @@ public struct PreparationOptions: Sendable {
 public struct PreparationResult: Codable, Sendable, Equatable {
     public var photo: PreparedFile?
     public var audio: PreparedFile?
+    /// Wall time of the preparation, seconds.
+    public var seconds: Double = 0
 }
 
 /// Prepares the inputs of a checked render (photo and audio in parallel, off the
@@ -24,13 +26,17 @@ public enum Preparation {
         let image = checked.image
         let face = report.photo?.faces?.first?.rect
         let photoOptions = options.photo, audioOptions = options.audio
+        let started = ContinuousClock.now
         async let photo = report.photo.asyncMap { facts in
             try await Offload.run { try PhotoPreparer.prepare(facts, image: image, face: face, options: photoOptions, into: input) }
         }
         async let audio = report.audio.asyncMap { facts in
             try await Offload.run { try AudioPreparer.prepare(facts, options: audioOptions, into: input) }
         }
-        return PreparationResult(photo: try await photo, audio: try await audio)
+        var result = PreparationResult(photo: try await photo, audio: try await audio)
+        let elapsed = ContinuousClock.now - started
+        result.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        return result
     }
 
     /// The same check request, pointed at the prepared files.
