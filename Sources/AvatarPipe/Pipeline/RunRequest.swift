@@ -1,0 +1,40 @@
+import AvatarHTTP
+
+/// Everything `avatarpipe run` was asked to do.
+public struct RunRequest: Sendable {
+    public enum API: String, Sendable { case v2, v1 }
+
+    public var preflight: PreflightRequest
+    public var preparation: PreparationOptions
+    public var parameters: RenderParameters
+    public var jobDirectory: String
+    public var api: API = .v2
+    /// Submit even when an identical render was paid for or may be in flight.
+    public var forceNew = false
+    /// The most one run may spend, USD.
+    public var maxCostUSD: Double?
+    /// Inputs that were given as https:// URLs (downloaded once for the checks): when the
+    /// preparation leaves them as they are, the service gets the original URL.
+    public var sourceURLs: [String: String] = [:]
+
+    public init(preflight: PreflightRequest, preparation: PreparationOptions, parameters: RenderParameters, jobDirectory: String) {
+        self.preflight = preflight
+        self.preparation = preparation
+        self.parameters = parameters
+        self.jobDirectory = jobDirectory
+    }
+}
+
+/// What a run reports while it works (the CLI draws progress from these).
+public protocol RunObserver: Sendable {
+    func stage(_ name: String, _ message: String)
+    func waiting(_ update: RenderPoller.Update, typicalSeconds: Double)
+    func downloading(_ progress: DownloadProgress)
+}
+
+public struct RunOutcome: Sendable {
+    public var journal: JobJournal
+    public var report: PreflightReport?
+    /// True when no render was paid for this time (reused from the cache).
+    public var reused: Bool
+}

@@ -1,0 +1,86 @@
+import AvatarHTTP
+import Foundation
+
+/// What can go wrong around a paid render, each with the message a user can act on and the
+/// exit code avatarpipe promises.
+public enum RenderError: Error, CustomStringConvertible, Sendable {
+    /// The submit may have reached the service: a render may exist and be charged.
+    case maybeSubmitted(detail: String, jobDirectory: String)
+    /// Submitted; not finished or downloaded yet (deadline reached, interrupted).
+    case stillRendering(requestID: String, jobDirectory: String, reason: String)
+    case badRequest(String)
+    case unauthorized(String)
+    case forbidden(String)
+    case notFound(String)
+    case insufficientCredits(balance: Double?, price: Double, message: String)
+    case rateLimited(attempts: Int, message: String)
+    case serviceFailed(reason: String)
+    case expired(requestID: String)
+    case serviceError(status: Int, message: String)
+    case network(String)
+    case invalidAnswer(String)
+    case download(String)
+    case notAVideo(String)
+    case refused(String)
+
+    public var exitCode: Int32 {
+        switch self {
+        case .maybeSubmitted, .stillRendering: return 4
+        case .insufficientCredits, .refused: return 3
+        default: return 1
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .maybeSubmitted(let detail, let directory):
+            return "the submit may have reached the service (\(detail)), so a render may exist and be charged. "
+                + "avatarpipe does not submit again by itself. Check your balance (`avatarpipe credits`) and the job in "
+                + "\(directory)/job.json; submit again only knowingly, with `avatarpipe run ... --force-new`."
+        case .stillRendering(let id, let directory, let reason):
+            return "render \(id) is submitted but not downloaded yet (\(reason)). Continue with `avatarpipe resume \(directory)`; "
+                + "do not submit again."
+        case .badRequest(let message):
+            return "the service refused the request (400): \(message)"
+        case .unauthorized(let message):
+            return "the service refused the API key (401): \(message). Check SEGMIND_API_KEY or the key file."
+        case .forbidden(let message):
+            return "the service refused access (403): \(message)"
+        case .notFound(let message):
+            return "the service does not know this endpoint or request (404): \(message)"
+        case .insufficientCredits(let balance, let price, let message):
+            let have = balance.map { String(format: "%.2f", $0) } ?? "unknown"
+            return "not enough credits (406): the balance is \(have), a render costs about \(Format.usd(price)). \(message)"
+        case .rateLimited(let attempts, let message):
+            return "the service is rate limiting (429) and still was after \(attempts) attempts: \(message). Try again later."
+        case .serviceFailed(let reason):
+            return "the render FAILED at the service: \(reason)"
+        case .expired(let id):
+            return "the result of render \(id) has expired (the service keeps results for one hour after submission); "
+                + "it cannot be downloaded any more"
+        case .serviceError(let status, let message):
+            return "the service answered \(status): \(message)"
+        case .network(let message):
+            return "network error: \(message)"
+        case .invalidAnswer(let message):
+            return "the service's answer could not be understood: \(message)"
+        case .download(let message):
+            return "the video could not be downloaded: \(message)"
+        case .notAVideo(let message):
+            return "the downloaded file is not a decodable video: \(message)"
+        case .refused(let message):
+            return message
+        }
+    }
+
+    /// The service's `{"error": "..."}` message, or the body's start.
+    static func message(in body: Data) -> String {
+        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+            for key in ["error", "message", "detail"] {
+                if let text = object[key] as? String { return text }
+            }
+        }
+        let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return text.isEmpty ? "no details given" : text
+    }
+}
