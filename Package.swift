@@ -16,6 +16,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // Hummingbird's own dependencies, which the sandbox uses directly.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // System libraries, found with pkg-config; the shim headers hold what Swift cannot import.
@@ -33,8 +39,15 @@ let package = Package(
         .target(name: "AvatarHTTP", dependencies: ["CCurl"]),
         .target(name: "AvatarPipe", dependencies: ["AvatarMedia", "AvatarHTTP", "CEspeak", .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: optimised),
-        .target(name: "AvatarSandbox", dependencies: ["AvatarPipe", "AvatarMedia", "AvatarHTTP",
-                                                      .product(name: "Hummingbird", package: "hummingbird")]),
+        .target(name: "AvatarSandbox", dependencies: [
+            "AvatarPipe", "AvatarMedia", "AvatarHTTP",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+            .product(name: "HTTPTypes", package: "swift-http-types"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         .executableTarget(
             name: "avatarpipe",
             dependencies: ["AvatarPipe", "AvatarSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]
@@ -45,7 +58,7 @@ let package = Package(
         .testTarget(name: "CModuleTests", dependencies: ["CFFmpeg", "CCurl", "CPNG"]),
         .testTarget(name: "AvatarMediaTests", dependencies: ["AvatarMedia", "TestSupport"]),
         .testTarget(name: "AvatarHTTPTests", dependencies: ["AvatarHTTP", "TestSupport"]),
-        .testTarget(name: "AvatarPipeTests", dependencies: ["AvatarPipe", "TestSupport"]),
+        .testTarget(name: "AvatarPipeTests", dependencies: ["AvatarPipe", "AvatarHTTP", "TestSupport"]),
         .testTarget(name: "AvatarSandboxTests", dependencies: ["AvatarSandbox", "AvatarHTTP", "TestSupport",
                                                                .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "avatarpipeTests", dependencies: ["avatarpipe", "TestSupport"]),

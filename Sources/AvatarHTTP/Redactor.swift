@@ -25,7 +25,7 @@ public struct RedactionHints: Sendable, Equatable {
 public struct Redactor: Sendable {
     public static let placeholder = "REDACTED"
     public static let defaultHeaders: Set<String> = [
-        "x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie",
+        "x-api-key", "authorization", "proxy-authorization", "cookie", "set-cookie", "x-amz-security-token",
     ]
     public static let defaultQueryParameters: Set<String> = [
         "x-amz-signature", "x-amz-credential", "x-amz-security-token", "signature",

@@ -1,8 +1,8 @@
 import AvatarMedia
 import Foundation
 
-/// The "PREVIEW" badge in the top-right corner, drawn once with drawtext and blended into
-/// every frame, so nobody mistakes the preview for the paid render.
+/// The badge in the top-right corner ("PREVIEW", or `PreviewSettings.badgeText`), drawn once
+/// with drawtext and blended into every frame, so nobody mistakes the preview for the paid render.
 struct PreviewBadge {
     let x: Int
     let y: Int
@@ -14,13 +14,14 @@ struct PreviewBadge {
     let cr: [UInt8]
     let alpha: [UInt8]
 
-    static func make(frameWidth: Int, frameHeight: Int) throws -> PreviewBadge {
+    static func make(frameWidth: Int, frameHeight: Int, text: String = "PREVIEW") throws -> PreviewBadge {
         let fontSize = max(14, min(frameWidth, frameHeight) / 24)
-        let width = (fontSize * 5) & ~1, height = (fontSize * 8 / 5) & ~1
+        // Sized for seven capitals ("PREVIEW", "SANDBOX"), wider for a longer text.
+        let width = (fontSize * 5 * max(7, text.count) / 7) & ~1, height = (fontSize * 8 / 5) & ~1
         let canvas = RGBAImage(width: width, height: height, fill: (200, 30, 30, 200))
         let font = PreflightPicture.fontCandidates.first { FileManager.default.fileExists(atPath: $0) }
         let drawn = try font.map { font in
-            try ImageFilter.apply([FilterSpec("drawtext", [("fontfile", font), ("text", "PREVIEW"), ("expansion", "none"),
+            try ImageFilter.apply([FilterSpec("drawtext", [("fontfile", font), ("text", text), ("expansion", "none"),
                                                            ("fontsize", "\(fontSize)"), ("fontcolor", "white"),
                                                            ("x", "(w-text_w)/2"), ("y", "(h-text_h)/2")])], to: canvas)
         } ?? canvas

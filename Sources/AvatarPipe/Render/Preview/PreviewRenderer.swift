@@ -22,7 +22,7 @@ public enum PreviewRenderer {
         let motion = MotionPath(duration: envelope.duration, frameWidth: Double(width), frameHeight: Double(height),
                                 masterWidth: Double(canvas.master.width), masterHeight: Double(canvas.master.height),
                                 oversize: canvas.oversize, face: canvas.face)
-        let badge = settings.badge ? try PreviewBadge.make(frameWidth: width, frameHeight: height) : nil
+        let badge = settings.badge ? try PreviewBadge.make(frameWidth: width, frameHeight: height, text: settings.badgeText) : nil
         let mouth = canvas.face.map(MouthWarp.init)
         let reader = try AudioReader(path: audioPath, sampleRate: 48000, channels: nil)
         let channels = min(2, reader.outputChannels)

@@ -17,6 +17,8 @@ public struct PreviewSettings: Sendable {
     public var frameRate = 25
     public var padding: Padding = .blur
     public var badge = true
+    /// What the badge says: the sandbox's stand-in renders say SANDBOX.
+    public var badgeText = "PREVIEW"
     /// libx264 settings for a mostly still picture.
     public var preset = "veryfast"
     public var crf = 23
