@@ -54,13 +54,14 @@ let package = Package(
         ),
 
         // Test helpers live in their own target, never in production code.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["AvatarHTTP"], path: "Tests/TestSupport"),
         .testTarget(name: "CModuleTests", dependencies: ["CFFmpeg", "CCurl", "CPNG"]),
         .testTarget(name: "AvatarMediaTests", dependencies: ["AvatarMedia", "TestSupport"]),
         .testTarget(name: "AvatarHTTPTests", dependencies: ["AvatarHTTP", "TestSupport"]),
         .testTarget(name: "AvatarPipeTests", dependencies: ["AvatarPipe", "AvatarHTTP", "TestSupport"]),
+        .testTarget(name: "RenderTests", dependencies: ["AvatarPipe", "AvatarSandbox", "AvatarHTTP", "TestSupport"]),
         .testTarget(name: "AvatarSandboxTests", dependencies: ["AvatarSandbox", "AvatarHTTP", "TestSupport",
                                                                .product(name: "HummingbirdTesting", package: "hummingbird")]),
-        .testTarget(name: "avatarpipeTests", dependencies: ["avatarpipe", "TestSupport"]),
+        .testTarget(name: "avatarpipeTests", dependencies: ["avatarpipe", "AvatarHTTP", "TestSupport"]),
     ]
 )

@@ -15,7 +15,7 @@ struct Avatarpipe: AsyncParsableCommand {
         downloaded (run `avatarpipe resume DIR`, do not submit again).
         """,
         version: "0.1.0",
-        subcommands: [CheckCommand.self, PreviewCommand.self, VoicesCommand.self, FacesCommand.self]
+        subcommands: [CheckCommand.self, PreviewCommand.self, RunCommand.self, ResumeCommand.self, CreditsCommand.self, VoicesCommand.self, FacesCommand.self, SandboxCommand.self]
     )
 }
 
@@ -38,6 +38,8 @@ enum Main {
         } catch let error as UsageError {
             Terminal.error(error.description)
             exit(2)
+        } catch let error as ExitCodeError {
+            exit(error.code)
         } catch {
             // ArgumentParser's usage errors exit with EX_USAGE (64); avatarpipe promises 2.
             if Avatarpipe.exitCode(for: error).rawValue == 64 {

@@ -357,98 +357,13 @@ private final class LineLog: @unchecked Sendable {
     }
 }
 
-// MARK: - The moto server
-
-/// scripts/moto-s3.py on a free loopback port, for one test. `stop()` kills it; it also
-/// exits by itself when this process goes away.
-final class MotoServer: Sendable {
-    struct Keys: Decodable, Sendable {
-        var access_key_id: String
-        var secret_access_key: String
-        var session_token: String?
-
-        var credentials: AWSCredentials {
-            AWSCredentials(accessKeyID: access_key_id, secretAccessKey: secret_access_key, sessionToken: session_token)
-        }
+extension MotoServer.Keys {
+    var credentials: AWSCredentials {
+        AWSCredentials(accessKeyID: access_key_id, secretAccessKey: secret_access_key, sessionToken: session_token)
     }
+}
 
-    struct Info: Decodable, Sendable {
-        var port: Int
-        var endpoint: String
-        var iam: Bool
-        var user: Keys?
-        var session: Keys?
-        var denied: Keys?
-    }
-
-    let info: Info
-    private let process: Process
-
-    private init(process: Process, info: Info) {
-        self.process = process
-        self.info = info
-    }
-
-    static func start(iam: Bool = false) async throws -> MotoServer {
-        let script = Fixtures.root.appendingPathComponent("scripts/moto-s3.py").path
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("moto-s3-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: log) }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Shell.which("python3") ?? "/usr/bin/python3")
-        process.arguments = [script] + (iam ? ["--iam"] : [])
-        let output = Pipe()
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = try FileHandle(forWritingTo: log)
-        try process.run()
-        let pid = process.processIdentifier
-
-        // A server that has not said where it listens by the deadline is killed, which ends the read.
-        let deadline = Task {
-            try await Task.sleep(for: .seconds(180))
-            kill(pid, SIGKILL)
-        }
-        let line = await firstLine(of: output)
-        deadline.cancel()
-        guard let info = try? JSONDecoder().decode(Info.self, from: Data(line.utf8)) else {
-            if process.isRunning { kill(pid, SIGKILL) }
-            process.waitUntilExit()
-            let errors = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
-            throw TestFailure(description: "moto-s3.py did not start (run scripts/setup.sh for moto): "
-                + line + String(errors.suffix(2000)))
-        }
-        let server = MotoServer(process: process, info: info)
-        do {
-            try await server.waitUntilAnswering()
-        } catch {
-            server.stop()
-            throw error
-        }
-        return server
-    }
-
-    /// Polls until moto answers over HTTP, for at most a minute.
-    private func waitUntilAnswering() async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        let probe = HTTPRequest(.get, info.endpoint + "/moto-api/data.json", timeouts: HTTPTimeouts(connect: .seconds(5)))
-        while true {
-            if let response = try? await HTTPClient().send(probe), response.status == 200 { return }
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                throw TestFailure(description: "moto at \(info.endpoint) does not answer")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-    }
-
-    /// Kills the server (SIGKILL: a child of Foundation's Process may have SIGTERM blocked)
-    /// and reaps it.
-    func stop() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-    }
-
+extension MotoServer {
     func configuration(location: String, credentials: AWSCredentials, region: String = "us-east-1",
                        checksURL: Bool = true, signsPayload: Bool = true) throws -> S3Configuration {
         let location = try S3Location(parsing: location)
@@ -456,21 +371,6 @@ final class MotoServer: Sendable {
                                    credentials: credentials, signsPayload: signsPayload, checksURL: checksURL)
     }
 
-    /// The first line the server prints, read off the cooperative pool.
-    private static func firstLine(of pipe: Pipe) async -> String {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                var data = Data()
-                while !data.contains(UInt8(ascii: "\n")) {
-                    let chunk = pipe.fileHandleForReading.availableData
-                    if chunk.isEmpty { break }
-                    data.append(chunk)
-                }
-                let line = data.split(separator: UInt8(ascii: "\n")).first.map { Data($0) } ?? data
-                continuation.resume(returning: String(decoding: line, as: UTF8.self))
-            }
-        }
-    }
 
     /// A port on 127.0.0.1 that nothing listens on: bound, read, and closed again.
     static func closedPort() -> Int {

@@ -39,16 +39,18 @@ public struct RenderRunner: Sendable {
         journal.estimateUsd = checked.report.cost.estimateUsd
         journal.script = request.parameters.script
         try recordInputs(checked.report, in: &journal)
-        try writePreflight(checked, directory: directory)
-        try journal.record(.checked, "inputs checked: \(checked.report.verdict.rawValue)", in: directory)
 
         observer?.stage("prepare", "preparing the inputs")
         let prepared = try await Preparation.run(checked, options: request.preparation, jobDirectory: directory)
         try recordPrepared(prepared, in: &journal)
         journal.renderKey = renderKey(prepared, parameters: request.parameters)
+        // Nothing is written over a journal that holds a render until it is known to be
+        // this one (resumed) or finished with (refused otherwise).
         if let earlier, let outcome = try await continueEarlier(earlier, key: journal.renderKey, request: request, directory: directory) {
             return outcome
         }
+        try writePreflight(checked, directory: directory)
+        try journal.record(.checked, "inputs checked: \(checked.report.verdict.rawValue)", in: directory)
         try journal.record(.prepared, "inputs prepared", in: directory)
 
         if !request.forceNew, let outcome = try await reuse(&journal, report: checked.report, directory: directory) {

@@ -1,0 +1,128 @@
+import ArgumentParser
+import AvatarHTTP
+import AvatarMedia
+import AvatarPipe
+import Foundation
+
+extension RunRequest.API: ExpressibleByArgument {}
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Check, prepare, host, render once (paid), download.",
+        discussion: """
+        One paid render per set of inputs, never two: the journal (DIR/job.json) records the \
+        submit before it leaves; a submit whose answer is lost ends with exit 4 and is never \
+        sent again by itself; a render of the same inputs is reused from the cache. \
+        --sandbox runs everything against the built-in fake of the API, offline and free.
+        """
+    )
+
+    @Option(help: "The portrait photo (a file, or an https:// URL).") var photo: String
+    @Option(help: "The speech (a file, or an https:// URL).") var audio: String?
+    @Option(help: ArgumentHelp("The script, or @FILE: spoken by the service when no --audio; captions otherwise.", valueName: "TEXT|@file"))
+    var script: String?
+    @Option(help: "The video title (default: the photo's name).") var title: String?
+    @Option(help: "A voice name or 32-hex-digit id for the script.") var voice: String?
+    @Option(help: "landscape (16:9) or portrait (9:16).") var orientation: Orientation = .landscape
+    @Option(help: "cover (crop) or contain (pad).") var fit: Fit = .cover
+    @Option(help: "A custom motion prompt, e.g. \"subtle hand movements\".") var motion: String?
+    @Flag(name: .customLong("enhance-motion"), help: "Let the service enhance the motion prompt.") var enhanceMotion = false
+    @Option(help: ArgumentHelp("The job directory.", valueName: "DIR")) var out: String = "avatarpipe-out"
+    @Flag(help: "Run against the built-in sandbox on a loopback port: offline, free.") var sandbox = false
+    @Option(help: "v2 (asynchronous, default) or v1 (synchronous, legacy).") var api: RunRequest.API = .v2
+    @Flag(name: .customLong("force-new"), help: "Submit even if an identical render was paid for or may be in flight.")
+    var forceNew = false
+    @Option(name: .customLong("max-cost"), help: ArgumentHelp("Refuse to start when the estimate is above this.", valueName: "USD"))
+    var maxCost: Double?
+    @Option(help: ArgumentHelp("Price of one render in USD for the estimate.", valueName: "USD")) var price: Double?
+    @Option(name: .customLong("wait-timeout"), help: ArgumentHelp("Stop waiting after this many minutes (resume later).", valueName: "MIN"))
+    var waitTimeout: Double = 20
+    @Flag(help: "Print the journal (job.json) at the end.") var json = false
+    @OptionGroup(title: "Preparation") var preparation: PreparationFlags
+    @OptionGroup(title: "Service") var service: ServiceOptions
+
+    mutating func run() async throws {
+        if service.verbose { FFmpegLog.echo(.warning) }
+        let progress = ProgressDisplay()
+        let environment = try await RunEnvironment.make(sandbox: sandbox, service: service)
+        var request: RunRequest
+        do {
+            request = try await makeRequest(environment: environment, progress: progress)
+        } catch {
+            await environment.stop()
+            throw error
+        }
+        request.api = api
+        var runner = RenderRunner(client: environment.client, host: environment.host, cache: environment.cache)
+        runner.observer = progress
+        runner.poller.deadline = .seconds(Int64(waitTimeout * 60))
+        let outcome = await Interruptible.run { [request, runner] in try await runner.run(request) }
+        progress.finish()
+        await environment.stop()
+        try RunOutput.finish(outcome, directory: out, json: json)
+    }
+
+    func makeRequest(environment: RunEnvironment, progress: ProgressDisplay) async throws -> RunRequest {
+        let scriptInput = try script.map(ScriptArgument.read)
+        let inputs = try await RemoteInputs.fetch(photo: photo, audio: audio, into: (out as NSString).appendingPathComponent("input"),
+                                                  http: environment.client.http, progress: progress)
+        var preflight = PreflightRequest(photoPath: inputs.photo, audioPath: inputs.audio, script: scriptInput, voice: voice,
+                                         orientation: orientation, fit: fit, pricePerCallUSD: try Pricing.pricePerCall(option: price))
+        preflight.imageLimits = .default
+        let voiceID = try resolveVoice()
+        let parameters = RenderParameters(videoTitle: title ?? RunCommand.defaultTitle(photo: photo), script: scriptInput?.text,
+                                          voiceID: voiceID, orientation: orientation, fit: fit, customMotionPrompt: motion,
+                                          enhanceCustomMotionPrompt: enhanceMotion)
+        var request = RunRequest(preflight: preflight, preparation: try preparation.options(orientation: orientation),
+                                 parameters: parameters, jobDirectory: out)
+        request.forceNew = forceNew
+        request.maxCostUSD = maxCost
+        request.sourceURLs = inputs.sourceURLs
+        if audio == nil && scriptInput == nil { throw UsageError("give --audio or --script: the render needs speech") }
+        return request
+    }
+
+    func resolveVoice() throws -> String {
+        guard let voice else { return VoiceCatalog.defaultID }
+        switch VoiceCatalog.resolve(voice) {
+        case .known(let known): return known.id
+        case .unknownID(let id): return id
+        case .unknown(let name, let suggestions):
+            throw UsageError("no voice is called \"\(name)\"; known voices: \(suggestions.joined(separator: ", "))")
+        }
+    }
+
+    static func defaultTitle(photo: String) -> String {
+        let stem = URL(fileURLWithPath: photo).deletingPathExtension().lastPathComponent
+        return "avatarpipe \(stem)"
+    }
+}
+
+struct ResumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "resume",
+        abstract: "Continue a submitted render from its job directory; never submits again."
+    )
+
+    @Argument(help: "The job directory (holding job.json).") var directory: String
+    @Flag(help: "Resume against the built-in sandbox (for jobs started with --sandbox in the same process only: a new sandbox does not know them).")
+    var sandbox = false
+    @Option(name: .customLong("wait-timeout"), help: ArgumentHelp("Stop waiting after this many minutes.", valueName: "MIN"))
+    var waitTimeout: Double = 20
+    @Flag(help: "Print the journal (job.json) at the end.") var json = false
+    @OptionGroup(title: "Service") var service: ServiceOptions
+
+    mutating func run() async throws {
+        let progress = ProgressDisplay()
+        let environment = try await RunEnvironment.make(sandbox: sandbox, service: service)
+        var runner = RenderRunner(client: environment.client, host: environment.host, cache: environment.cache)
+        runner.observer = progress
+        runner.poller.deadline = .seconds(Int64(waitTimeout * 60))
+        let directory = self.directory
+        let outcome = await Interruptible.run { [runner] in try await runner.resume(directory) }
+        progress.finish()
+        await environment.stop()
+        try RunOutput.finish(outcome, directory: directory, json: json)
+    }
+}

@@ -1,0 +1,160 @@
+import AvatarHTTP
+import AvatarPipe
+import AvatarSandbox
+import Foundation
+
+/// The service a run talks to: the real API, or a sandbox started in this process on a
+/// loopback port (whose renders are cached apart, so a sandbox video can never stand in
+/// for a paid one).
+final class RunEnvironment: Sendable {
+    let client: SegmindClient
+    let host: TempHost
+    let cache: RenderCache
+    let sandbox: Sandbox?
+
+    private init(client: SegmindClient, host: TempHost, cache: RenderCache, sandbox: Sandbox?) {
+        self.client = client
+        self.host = host
+        self.cache = cache
+        self.sandbox = sandbox
+    }
+
+    static func make(sandbox useSandbox: Bool, service: ServiceOptions) async throws -> RunEnvironment {
+        let http = service.http()
+        guard useSandbox else {
+            let endpoint = try service.endpoint()
+            return RunEnvironment(client: SegmindClient(endpoint: endpoint, http: http), host: try service.tempHost(endpoint: endpoint, http: http),
+                                  cache: .standard(), sandbox: nil)
+        }
+        var configuration = SandboxConfiguration()
+        configuration.latency = 1
+        let sandbox = try await Sandbox.start(configuration)
+        Terminal.log("[sandbox] the built-in fake of the API is serving \(sandbox.baseURL) (offline, free)")
+        let endpoint = ServiceEndpoint(apiBase: sandbox.baseURL, storageBase: sandbox.baseURL, apiKey: sandbox.key)
+        let cache = RenderCache(directory: RenderCache.standard().directory + "/sandbox")
+        let host: TempHost
+        do {
+            host = try service.tempHost(endpoint: endpoint, http: http)
+        } catch {
+            try? await sandbox.stop()
+            throw error
+        }
+        return RunEnvironment(client: SegmindClient(endpoint: endpoint, http: http), host: host, cache: cache, sandbox: sandbox)
+    }
+
+    func stop() async {
+        try? await sandbox?.stop()
+    }
+}
+
+/// Runs work that Ctrl-C (SIGINT) or SIGTERM should cancel rather than kill, so the journal
+/// is left consistent and a submitted render can be resumed.
+enum Interruptible {
+    static func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async -> Result<T, Error> {
+        let task = Task { try await work() }
+        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                Terminal.log("\n[interrupted] stopping; the journal keeps what was submitted")
+                task.cancel()
+            }
+            source.resume()
+            return source
+        }
+        let result = await task.result
+        for source in sources { source.cancel() }
+        return result
+    }
+}
+
+/// Inputs given as https:// URLs are downloaded once into input/ so that the free checks
+/// can run on them; the service still gets the original URL when nothing needs changing.
+enum RemoteInputs {
+    struct Fetched {
+        var photo: String
+        var audio: String?
+        var sourceURLs: [String: String] = [:]
+    }
+
+    static func fetch(photo: String, audio: String?, into directory: String, http: HTTPClient, progress: ProgressDisplay) async throws -> Fetched {
+        var fetched = Fetched(photo: photo, audio: audio)
+        if isURL(photo) {
+            fetched.photo = try await download(photo, role: "photo", into: directory, http: http, progress: progress)
+            fetched.sourceURLs["photo"] = photo
+        }
+        if let audio, isURL(audio) {
+            fetched.audio = try await download(audio, role: "audio", into: directory, http: http, progress: progress)
+            fetched.sourceURLs["audio"] = audio
+        }
+        return fetched
+    }
+
+    static func isURL(_ text: String) -> Bool { text.hasPrefix("https://") || text.hasPrefix("http://") }
+
+    static func download(_ url: String, role: String, into directory: String, http: HTTPClient, progress: ProgressDisplay) async throws -> String {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let name = URL(string: url)?.lastPathComponent ?? role
+        let ext = (name as NSString).pathExtension
+        let path = (directory as NSString).appendingPathComponent("source-\(role)" + (ext.isEmpty ? "" : ".\(ext)"))
+        progress.stage("fetch", "downloading the \(role) from \(http.redactor.url(url)) to check it")
+        do {
+            _ = try await http.download(HTTPRequest(.get, url), to: path, retry: .idempotent(maxAttempts: 4))
+        } catch let error as HTTPError {
+            throw UsageError("cannot download the \(role) from \(error.url): \(error.description)")
+        }
+        return path
+    }
+}
+
+/// The end of `run` and `resume`: a summary (or the journal as JSON) and the exit code.
+enum RunOutput {
+    static func finish(_ outcome: Result<RunOutcome, Error>, directory: String, json: Bool) throws {
+        switch outcome {
+        case .success(let result):
+            if json {
+                Terminal.out(String(decoding: try JobFilesystem.encoder().encode(result.journal), as: UTF8.self))
+            } else {
+                Terminal.out(summary(result, directory: directory))
+            }
+        case .failure(let refusal as RunRefusal):
+            ReportPrinter.print(refusal.report, request: PreflightRequest(photoPath: refusal.report.photo?.path ?? "",
+                                                                           audioPath: refusal.report.audio?.path))
+            Terminal.error(refusal.description)
+            throw ExitCodeError(refusal.report.exitCode)
+        case .failure(let error as RenderError):
+            Terminal.error(error.description)
+            throw ExitCodeError(error.exitCode)
+        case .failure(let error as UsageError):
+            throw error
+        case .failure(is CancellationError):
+            Terminal.error("interrupted before anything was submitted")
+            throw ExitCodeError(130)
+        case .failure(let error):
+            Terminal.error("\(error)")
+            throw ExitCodeError(1)
+        }
+    }
+
+    static func summary(_ result: RunOutcome, directory: String) -> String {
+        let journal = result.journal
+        guard let render = journal.render else { return "\(directory): \(journal.stage.rawValue)" }
+        var lines = ["\(directory)/\(render.path): \(render.width ?? 0)×\(render.height ?? 0), "
+                     + "\(render.duration.map(Format.seconds) ?? "?"), \(render.videoCodec ?? "?")/\(render.audioCodec ?? "?"), "
+                     + "\(Format.bytes(render.bytes))"]
+        if result.reused {
+            lines.append("reused an earlier render of the same inputs: nothing was paid this time")
+        } else if let charged = journal.credits.charged {
+            lines.append(String(format: "charged %.3f credits (balance %.2f → %.2f)", charged, journal.credits.before ?? 0,
+                                journal.credits.after ?? 0))
+        }
+        if let id = journal.submission?.requestID { lines.append("request \(id); journal \(directory)/job.json") }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Exits with a given code after the message has been printed.
+struct ExitCodeError: Error {
+    var code: Int32
+    init(_ code: Int32) { self.code = code }
+}
