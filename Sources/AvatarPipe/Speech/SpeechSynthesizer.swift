@@ -8,7 +8,7 @@ import Synchronization
 public struct SynthesizedSpeech: Sendable {
     public var sampleRate: Int
     public var samples: [Float]
-    /// Word and sentence events: the text position (UTF-8 byte offset, 1-based as espeak
+    /// Word and sentence events: the text position (in Unicode scalars, 1-based as espeak
     /// reports it), its length, and where in the audio it starts, in samples.
     public var words: [SpeechEvent]
     public var sentences: [SpeechEvent]
@@ -42,24 +42,35 @@ public enum SpeechSynthesizer {
     /// Speaks `text` with an espeak-ng voice (`en-us`, `en-us+f3` for a female variant…)
     /// at `wordsPerMinute`.
     public static func synthesize(_ text: String, voice: String = "en-us", wordsPerMinute: Int = 165) throws -> SynthesizedSpeech {
+        try synthesizeEach([text], voice: voice, wordsPerMinute: wordsPerMinute)[0]
+    }
+
+    /// Speaks each text on its own (a sentence each, say), holding the lock once for all of
+    /// them; each result's samples and events start at 0.
+    public static func synthesizeEach(_ texts: [String], voice: String = "en-us", wordsPerMinute: Int = 165) throws -> [SynthesizedSpeech] {
         try lock.withLock { _ in
             try initialize()
-            collector = Collector(sampleRate: Int(initializedRate))
             guard espeak_SetVoiceByName(voice) == EE_OK else {
                 throw Failure(description: "espeak-ng has no voice \"\(voice)\"")
             }
             espeak_SetParameter(espeakRATE, Int32(wordsPerMinute), 0)
-            let bytes = Array(text.utf8) + [0]
-            let result = bytes.withUnsafeBytes { buffer in
-                espeak_Synth(buffer.baseAddress, buffer.count, 0, POS_CHARACTER, 0,
-                             swift_espeakCHARS_UTF8 | UInt32(espeakENDPAUSE), nil, nil)
-            }
-            guard result == EE_OK else { throw Failure(description: "espeak-ng could not synthesise the text (error \(result.rawValue))") }
-            espeak_Synchronize()
-            let done = collector
-            collector = Collector()
-            return SynthesizedSpeech(sampleRate: done.sampleRate, samples: done.samples, words: done.words, sentences: done.sentences)
+            return try texts.map { try speak($0) }
         }
+    }
+
+    /// One synthesis; the caller holds `lock`.
+    private static func speak(_ text: String) throws -> SynthesizedSpeech {
+        collector = Collector(sampleRate: Int(initializedRate))
+        defer { collector = Collector() }
+        let bytes = Array(text.utf8) + [0]
+        let result = bytes.withUnsafeBytes { buffer in
+            espeak_Synth(buffer.baseAddress, buffer.count, 0, POS_CHARACTER, 0,
+                         swift_espeakCHARS_UTF8 | UInt32(espeakENDPAUSE), nil, nil)
+        }
+        guard result == EE_OK else { throw Failure(description: "espeak-ng could not synthesise the text (error \(result.rawValue))") }
+        espeak_Synchronize()
+        let done = collector
+        return SynthesizedSpeech(sampleRate: done.sampleRate, samples: done.samples, words: done.words, sentences: done.sentences)
     }
 
     private static func initialize() throws {
@@ -76,8 +87,10 @@ public enum SpeechSynthesizer {
         }
         var event = events
         while let current = event, current.pointee.type != espeakEVENT_LIST_TERMINATED {
+            // `sample` counts samples from the start of this synthesis; `audio_position` is
+            // the same place rounded to milliseconds.
             let item = SpeechEvent(textPosition: Int(current.pointee.text_position), length: Int(current.pointee.length),
-                                   sample: Int(current.pointee.audio_position) * collector.sampleRate / 1000)
+                                   sample: Int(current.pointee.sample))
             if current.pointee.type == espeakEVENT_WORD { collector.words.append(item) }
             if current.pointee.type == espeakEVENT_SENTENCE { collector.sentences.append(item) }
             event = current + 1
