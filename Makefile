@@ -17,8 +17,13 @@ build: setup
 release: setup
 	$(SWIFT) build -c release --product avatarpipe
 
+# The main job, offline: the free check, then a whole run against the built-in sandbox
+# (the fake of the paid API), into demo-out/.
 demo: release
-	$(RELEASE_BIN) check --photo fixtures/astronaut.png --audio fixtures/speech.wav --script @fixtures/script.txt
+	$(RELEASE_BIN) check --photo fixtures/astronaut.png --audio fixtures/speech.wav --script @fixtures/script.txt --fit contain
+	$(RELEASE_BIN) run --sandbox --photo fixtures/astronaut.png --audio fixtures/speech.wav --script @fixtures/script.txt \
+		--fit contain --title "avatarpipe demo" --out demo-out
+	@echo; echo "demo-out/ holds:"; ls -l demo-out
 
 test: fixtures
 	$(SWIFT) test
