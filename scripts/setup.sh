@@ -14,6 +14,7 @@ packages=(
   opencv-data
   fonts-dejavu-core
   flite
+  chromium
 )
 
 missing=()

@@ -1,0 +1,191 @@
+import CFFmpeg
+
+/// A looping animated picture written from RGBA frames: an animated WebP (libwebp_anim) or a
+/// GIF (a palette computed over all frames by libavfilter's palettegen, applied with
+/// paletteuse). Every frame shows for the same time. The file appears at `path` only when
+/// `finish()` succeeds.
+public final class AnimatedImageWriter {
+    public enum Format: String, Sendable, Codable, CaseIterable {
+        case webp, gif
+
+        public var fileExtension: String { rawValue }
+        public var mimeType: String { self == .webp ? "image/webp" : "image/gif" }
+    }
+
+    public struct Settings: Sendable {
+        public var format: Format
+        public var width: Int
+        public var height: Int
+        /// Seconds each frame shows.
+        public var frameDuration: Double
+        /// WebP: libwebp's lossy quality, 0–100.
+        public var quality = 70
+        /// WebP: libwebp's effort, 0 (fast) to 6 (smallest). 6 takes ten times as long as 4
+        /// for a few per cent fewer bytes.
+        public var compressionLevel = 4
+        /// GIF: the palette's size, 2–256.
+        public var colors = 256
+
+        public init(format: Format, width: Int, height: Int, frameDuration: Double) {
+            self.format = format
+            self.width = width
+            self.height = height
+            self.frameDuration = frameDuration
+        }
+    }
+
+    public let path: String
+    public let settings: Settings
+    public private(set) var framesWritten = 0
+    private let temporary: String
+    private let muxer: Muxer
+    private let encoder: AnimationEncoder
+    private let stream: Int32
+    private let scaler: Scaler
+    private let palette: PaletteGraph?
+    private let converted: Frame
+    private var finished = false
+
+    public init(path: String, settings: Settings) throws {
+        guard settings.width > 0, settings.height > 0, settings.frameDuration > 0, settings.frameDuration.isFinite else {
+            throw MediaError(.corrupt, path: path, "cannot animate \(settings.width)×\(settings.height) frames of \(settings.frameDuration) s")
+        }
+        self.path = path
+        self.settings = settings
+        FFmpegLog.install()
+        // One tick of the time base is one frame, so the last frame shows as long as the
+        // others (libwebp_anim gives the last frame one tick).
+        let tick = av_d2q(settings.frameDuration, 100_000)
+        temporary = AtomicFile.temporaryPath(for: path)
+        muxer = try Muxer(path: temporary, format: settings.format.rawValue)
+        let pixelFormat: AVPixelFormat
+        switch settings.format {
+        case .webp:
+            pixelFormat = AV_PIX_FMT_YUV420P
+            encoder = try AnimationEncoder(codec: "libwebp_anim", width: settings.width, height: settings.height, pixelFormat: pixelFormat,
+                                           timeBase: tick, options: ["quality": "\(settings.quality)", "lossless": "0",
+                                                                     "compression_level": "\(settings.compressionLevel)"],
+                                           globalHeader: muxer.wantsGlobalHeader, path: path)
+            palette = nil
+        case .gif:
+            pixelFormat = AV_PIX_FMT_RGB24
+            encoder = try AnimationEncoder(codec: "gif", width: settings.width, height: settings.height, pixelFormat: AV_PIX_FMT_PAL8,
+                                           timeBase: tick, options: [:], globalHeader: muxer.wantsGlobalHeader, path: path)
+            palette = try PaletteGraph(width: settings.width, height: settings.height, pixelFormat: pixelFormat,
+                                       timeBase: tick, colors: settings.colors)
+        }
+        stream = try muxer.addStream(for: encoder.codecContext)
+        // Both muxers write the loop count: 0 is forever (the WebP muxer's default is once).
+        try muxer.writeHeader(options: ["loop": "0"])
+        converted = try Frame()
+        converted.pointer.pointee.width = Int32(settings.width)
+        converted.pointer.pointee.height = Int32(settings.height)
+        converted.pointer.pointee.format = pixelFormat.rawValue
+        try ffcheck(av_frame_get_buffer(converted.pointer, 0), "av_frame_get_buffer", path: path)
+        // WebP's YUV is BT.601 limited range, swscale's default.
+        scaler = try Scaler(sourceWidth: Int32(settings.width), sourceHeight: Int32(settings.height), sourceFormat: AV_PIX_FMT_RGBA,
+                            fullRange: false, targetWidth: Int32(settings.width), targetHeight: Int32(settings.height),
+                            targetFormat: pixelFormat, flags: ImageConverter.Filter.bicubic.flags)
+    }
+
+    deinit {
+        if !finished { AtomicFile.discard(temporary) }
+    }
+
+    /// Adds the next frame; it must have the writer's size.
+    public func write(_ image: RGBAImage) throws {
+        guard image.width == settings.width, image.height == settings.height else {
+            throw MediaError(.corrupt, path: path, "a \(image.width)×\(image.height) frame in a \(settings.width)×\(settings.height) animation")
+        }
+        try ffcheck(av_frame_make_writable(converted.pointer), "av_frame_make_writable", path: path)
+        try image.pixels.withUnsafeBufferPointer { source in
+            try scaler.scale(planes: [UnsafePointer(source.baseAddress)], strides: [Int32(image.width * 4)],
+                             sourceHeight: Int32(image.height), into: converted.pointer)
+        }
+        converted.pointer.pointee.pts = Int64(framesWritten)
+        framesWritten += 1
+        if let palette {
+            // paletteuse can only start once palettegen has seen every frame: all come out in finish().
+            try palette.push(converted.pointer)
+        } else {
+            try encode(converted.pointer)
+        }
+    }
+
+    /// Flushes the encoder, writes the trailer and moves the file into place.
+    public func finish() throws {
+        guard !finished else { return }
+        guard framesWritten > 0 else { throw MediaError(.corrupt, path: path, "an animation needs at least one frame") }
+        if let palette {
+            try palette.push(nil)
+            let output = try Frame()
+            while try palette.pull(into: output) {
+                try encode(output.pointer)
+                output.unref()
+            }
+        }
+        try encode(nil)
+        try muxer.finish()
+        try AtomicFile.commit(temporary, to: path)
+        finished = true
+    }
+
+    private func encode(_ frame: UnsafeMutablePointer<AVFrame>?) throws {
+        let timeBase = encoder.codecContext.pointee.time_base
+        try encoder.encode(frame) { packet in
+            // The GIF muxer takes a frame's delay from its duration.
+            if packet.pointer.pointee.duration <= 0 { packet.pointer.pointee.duration = 1 }
+            try muxer.write(packet, stream: stream, timeBase: timeBase)
+        }
+    }
+}
+
+/// A libavcodec encoder whose time base is one frame, for pictures rather than movies.
+private final class AnimationEncoder {
+    private var context: UnsafeMutablePointer<AVCodecContext>?
+    private let packet: Packet
+    private let path: String
+
+    init(codec name: String, width: Int, height: Int, pixelFormat: AVPixelFormat, timeBase: AVRational,
+         options: [String: String], globalHeader: Bool, path: String) throws {
+        self.path = path
+        guard let codec = avcodec_find_encoder_by_name(name) else {
+            throw MediaError(.unsupported, path: path, "this FFmpeg build has no \(name) encoder")
+        }
+        guard let context = avcodec_alloc_context3(codec) else {
+            throw FFmpegError(call: "avcodec_alloc_context3(\(name))", code: swift_AVERROR(ENOMEM), path: path)
+        }
+        self.context = context
+        context.pointee.width = Int32(width)
+        context.pointee.height = Int32(height)
+        context.pointee.pix_fmt = pixelFormat
+        context.pointee.time_base = timeBase
+        context.pointee.framerate = AVRational(num: timeBase.den, den: timeBase.num)
+        context.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
+        if globalHeader { context.pointee.flags |= Int32(AV_CODEC_FLAG_GLOBAL_HEADER) }
+        var dictionary: OpaquePointer?
+        defer { av_dict_free(&dictionary) }
+        for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
+        try ffcheck(avcodec_open2(context, codec, &dictionary), "avcodec_open2(\(name))", path: path, context: context)
+        packet = try Packet()
+    }
+
+    deinit {
+        FFmpegLog.forget(context)
+        avcodec_free_context(&context)
+    }
+
+    var codecContext: UnsafeMutablePointer<AVCodecContext> { context.unsafelyUnwrapped }
+
+    /// Sends one frame (nil flushes) and emits the packets that are ready.
+    func encode(_ frame: UnsafeMutablePointer<AVFrame>?, _ emit: (Packet) throws -> Void) throws {
+        try ffcheck(avcodec_send_frame(codecContext, frame), "avcodec_send_frame", path: path, context: codecContext)
+        while true {
+            let result = avcodec_receive_packet(codecContext, packet.pointer)
+            if result == swift_AVERROR_EAGAIN || result == swift_AVERROR_EOF { return }
+            try ffcheck(result, "avcodec_receive_packet", path: path, context: codecContext)
+            try emit(packet)
+            packet.unref()
+        }
+    }
+}
