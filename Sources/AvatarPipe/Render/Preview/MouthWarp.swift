@@ -50,8 +50,8 @@ struct MouthWarp {
                     value = a + (b - a) * fraction
                 }
                 // The parted lips: a soft dark band half way down the opening.
-                let band = (Double(y) - (cy + shift * 0.5)) / max(1, shift * 0.45 + 1)
-                value *= 1 - 0.55 * Double(amount) * across * across * exp(-band * band)
+                let band = (Double(y) - (cy + shift * 0.5)) / max(1, shift * 0.35 + 0.5)
+                value *= 1 - 0.3 * Double(amount) * across * across * exp(-band * band)
                 luma.base[y * luma.stride + x] = UInt8(max(16, min(235, value.rounded())))
             }
         }
