@@ -21,7 +21,7 @@ enum PictureVideos {
     static let avatar: Result<String, Failure> = {
         do {
             let photo = try ImageDecoder.decode(Fixtures.photo).image
-            let face = FaceCheck.finder().find(in: photo).faces.first?.rect
+            let face = FaceCheck.finders().fine.find(in: photo).faces.first?.rect
             var settings = PreviewSettings()
             settings.resolution = .p720
             let path = directory.file("avatar.mp4")

@@ -43,7 +43,7 @@ import TestSupport
         let poster = try #require(set.poster)
         #expect(poster.score.face == 1 && (poster.score.faceCount ?? 0) >= 1, "\(poster.score)")
         let image = try ImageDecoder.decode(directory.file("poster.png")).image
-        let faces = FaceCheck.finder().find(in: image).faces
+        let faces = FaceCheck.finders().fine.find(in: image).faces
         #expect(!faces.isEmpty, "no face found in the poster")
         #expect(poster.candidates >= 5)
         // The breakdown goes to the manifest as facts.

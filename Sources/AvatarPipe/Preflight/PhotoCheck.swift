@@ -31,7 +31,7 @@ public enum PhotoCheck {
         public var image: RGBAImage?
     }
 
-    public static func run(path: String, limits: ImageLimits = .default, faces finder: FaceFinder? = nil) -> Outcome {
+    public static func run(path: String, limits: ImageLimits = .default, faces finders: FaceCheck.Finders? = nil) -> Outcome {
         let bytes: Int64
         let header: ImageHeader
         do {
@@ -60,8 +60,8 @@ public enum PhotoCheck {
         facts.usesTransparency = decoded.usesTransparency
         facts.grayscale = decoded.image.isGrayscale
         var found = findings(facts, header: header)
-        if let finder {
-            let faces = FaceCheck.run(image: decoded.image, path: path, finder: finder)
+        if let finders {
+            let faces = FaceCheck.run(image: decoded.image, path: path, finders: finders)
             facts.faces = faces.faces
             found += faces.findings
         }

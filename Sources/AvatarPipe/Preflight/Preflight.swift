@@ -62,8 +62,8 @@ public enum Preflight {
     public static func run(_ request: PreflightRequest) async -> Result {
         let limits = request.imageLimits
         let photoPath = request.photoPath
-        let finder = FaceCheck.finder(cascadeDirectory: request.cascadeDirectory)
-        async let photo = (try? await Offload.run { PhotoCheck.run(path: photoPath, limits: limits, faces: finder) })
+        let finders = FaceCheck.finders(cascadeDirectory: request.cascadeDirectory)
+        async let photo = (try? await Offload.run { PhotoCheck.run(path: photoPath, limits: limits, faces: finders) })
             ?? PhotoCheck.Outcome(facts: nil, findings: [], image: nil)
         async let audio = request.audioPath.asyncMap { path in
             (try? await Offload.run { AudioCheck.run(path: path) }) ?? (nil, [])
