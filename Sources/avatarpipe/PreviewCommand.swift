@@ -98,7 +98,7 @@ struct PreviewCommand: AsyncParsableCommand {
         guard [25, 30].contains(fps) else { throw UsageError("--fps \(fps): choose 25 or 30") }
         settings.frameRate = fps
         settings.preset = x264Preset
-        settings.x264Params = x264Params
+        if let x264Params { settings.x264Params = x264Params }
         if pad != "blur" {
             guard let color = RGBColor(parsing: pad) else { throw UsageError("--pad \(pad): give blur or a colour #rrggbb") }
             settings.padding = .color(color)
