@@ -19,6 +19,10 @@ final class VideoEncoder {
         var maxRate: Int?
         var bufferSize: Int?
         var threads = 0
+        /// A frame rate that is not a whole number (30000/1001), overriding `frameRate`.
+        var exactFrameRate: AVRational?
+        /// The time base of the frames' timestamps when it is not 1/frame rate (e.g. the source's).
+        var timeBase: AVRational?
     }
 
     init(_ settings: Settings, globalHeader: Bool, path: String) throws {
@@ -33,8 +37,9 @@ final class VideoEncoder {
         context.pointee.width = Int32(settings.width)
         context.pointee.height = Int32(settings.height)
         context.pointee.pix_fmt = settings.pixelFormat
-        context.pointee.time_base = AVRational(num: 1, den: Int32(settings.frameRate))
-        context.pointee.framerate = AVRational(num: Int32(settings.frameRate), den: 1)
+        let rate = settings.exactFrameRate ?? AVRational(num: Int32(settings.frameRate), den: 1)
+        context.pointee.time_base = settings.timeBase ?? av_inv_q(rate)
+        context.pointee.framerate = rate
         context.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
         context.pointee.thread_count = Int32(settings.threads)
         // Tell players the colours are BT.709 limited range, as web players assume for HD.

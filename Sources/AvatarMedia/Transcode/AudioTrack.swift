@@ -1,0 +1,181 @@
+import CFFmpeg
+import Foundation
+
+/// The renditions' audio, made once: decoded frames are converted to planar float at the
+/// output rate, placed on the output timeline (cut where the video is cut, silence where the
+/// audio starts late), given the loudness gain, limited, measured, and encoded once per
+/// codec. Every encoded packet goes to `deliver`, which hands it to the renditions.
+final class AudioTrack {
+    typealias Deliver = (AudioCodecSettings, Packet) throws -> Void
+
+    let sampleRate: Int
+    let channels: Int
+    let gainDB: Double
+    private let path: String
+    private let converter: AudioFrameConverter
+    private let gain: Float
+    private let limiter: PeakLimiter?
+    private var meter: LoudnessMeter
+    private let encoders: [(settings: AudioCodecSettings, encoder: AudioEncoder)]
+    private let timeBase: AVRational
+
+    /// Source seconds of the first converted sample.
+    private var firstSampleTime: Double?
+    /// Converted samples that arrived before the output's start was known.
+    private var held: [[Float]]
+    private var placed = false
+    private var origin: Double?
+    /// Samples still to drop before the output starts (the audio began before the video).
+    private var skip = 0
+    private var endSample: Int64?
+    private(set) var samplesOut: Int64 = 0
+    private var scratch: [[Float]]
+
+    init(path: String, timeBase: AVRational, sampleRate: Int, channels: Int, gainDB: Double, limit ceiling: Double?,
+         codecs: [AudioCodecSettings]) throws {
+        self.path = path
+        self.timeBase = timeBase
+        self.sampleRate = sampleRate
+        self.channels = channels
+        self.gainDB = gainDB
+        converter = AudioFrameConverter(path: path, sampleRate: sampleRate, channels: channels)
+        gain = Float(pow(10, gainDB / 20))
+        limiter = ceiling.map { PeakLimiter(channels: channels, sampleRate: sampleRate, ceilingDBFS: $0) }
+        meter = LoudnessMeter(sampleRate: sampleRate, channelWeights: Array(repeating: 1, count: channels))
+        encoders = try codecs.map { settings in
+            (settings, try AudioEncoder(codecName: settings.codec, sampleRate: sampleRate, channels: channels,
+                                        bitRate: settings.bitRate, globalHeader: true, path: path))
+        }
+        held = Array(repeating: [], count: channels)
+        scratch = Array(repeating: [], count: channels)
+    }
+
+    func encoder(for settings: AudioCodecSettings) -> AudioEncoder? {
+        encoders.first { $0.settings == settings }?.encoder
+    }
+
+    /// True once every sample up to the output's end has been placed.
+    var isComplete: Bool { endSample.map { samplesOut >= $0 } ?? false }
+
+    var outputLoudness: Double? { meter.integrated }
+    var limiterReduction: Double { limiter.map { -20 * log10(Double(max($0.maxReduction, 1e-6))) } ?? 0 }
+
+    /// Fixes the output timeline: sample 0 is source time `origin`, and nothing at or after
+    /// `end` (source seconds) is kept. Samples that came early are placed now.
+    func begin(at origin: Double, end: Double?, _ deliver: Deliver) throws {
+        self.origin = origin
+        endSample = end.map { Int64((($0 - origin) * Double(sampleRate)).rounded()) }
+        guard firstSampleTime != nil else { return }
+        try startPlacing(deliver)
+        let samples = held
+        held = Array(repeating: [], count: channels)
+        try withBlock(samples, count: samples.first?.count ?? 0) { try place($0, deliver) }
+    }
+
+    /// Takes one decoded frame.
+    func add(_ frame: Frame, _ deliver: Deliver) throws {
+        if firstSampleTime == nil {
+            let pts = frame.pointer.pointee.best_effort_timestamp
+            firstSampleTime = pts == swift_AV_NOPTS_VALUE ? 0 : Double(pts) * av_q2d(timeBase)
+            if origin != nil { try startPlacing(deliver) }
+        }
+        try converter.convert(frame.pointer) { block in
+            if origin == nil {
+                for channel in 0..<channels { held[channel].append(contentsOf: block.channels[channel]) }
+            } else {
+                try place(block, deliver)
+            }
+        }
+    }
+
+    /// Drains the resampler, the limiter and the encoders.
+    func finish(_ deliver: Deliver) throws {
+        if origin != nil { try converter.flush { try place($0, deliver) } }
+        try limiter?.finish { try encode($0, deliver) }
+        for (settings, encoder) in encoders {
+            try encoder.finish { try deliver(settings, $0) }
+        }
+    }
+
+    /// Works out, once both are known, how the audio's start lines up with the output's.
+    private func startPlacing(_ deliver: Deliver) throws {
+        guard !placed, let origin, let firstSampleTime else { return }
+        placed = true
+        let offset = Int(((firstSampleTime - origin) * Double(sampleRate)).rounded())
+        if offset < 0 {
+            skip = -offset
+        } else if offset > 0 {
+            // The audio starts after the video: silence until it does.
+            let silence = Array(repeating: Array(repeating: Float(0), count: offset), count: channels)
+            try withBlock(silence, count: offset) { try place($0, deliver) }
+        }
+    }
+
+    private func place(_ block: AudioBlock, _ deliver: Deliver) throws {
+        var from = 0
+        if skip > 0 {
+            from = min(skip, block.frames)
+            skip -= from
+        }
+        var to = block.frames
+        if let endSample { to = min(to, from + Int(max(0, endSample - samplesOut))) }
+        guard to > from else { return }
+        samplesOut += Int64(to - from)
+        let part = AudioBlock(frames: to - from, channels: block.channels.map { UnsafeBufferPointer(rebasing: $0[from..<to]) })
+        guard gain != 1 else { return try limit(part, deliver) }
+        for channel in 0..<channels {
+            if scratch[channel].count < part.frames { scratch[channel] = Array(repeating: 0, count: part.frames) }
+            for i in 0..<part.frames { scratch[channel][i] = part.channels[channel][i] * gain }
+        }
+        try withBlock(scratch, count: part.frames) { try limit($0, deliver) }
+    }
+
+    private func limit(_ block: AudioBlock, _ deliver: Deliver) throws {
+        if let limiter {
+            try limiter.process(block) { try encode($0, deliver) }
+        } else {
+            try encode(block, deliver)
+        }
+    }
+
+    private func encode(_ block: AudioBlock, _ deliver: Deliver) throws {
+        meter.add(block)
+        for (settings, encoder) in encoders {
+            try encoder.encode(block.channels, frames: block.frames) { try deliver(settings, $0) }
+        }
+    }
+
+    /// The first `count` samples of per-channel arrays as an AudioBlock.
+    private func withBlock(_ arrays: [[Float]], count: Int, _ body: (AudioBlock) throws -> Void) throws {
+        guard count > 0 else { return }
+        func nest(_ index: Int, _ collected: [UnsafeBufferPointer<Float>]) throws {
+            if index == arrays.count { return try body(AudioBlock(frames: count, channels: collected)) }
+            try arrays[index].withUnsafeBufferPointer { try nest(index + 1, collected + [UnsafeBufferPointer(rebasing: $0[0..<count])]) }
+        }
+        try nest(0, [])
+    }
+}
+
+/// The first pass of loudness normalisation: integrated loudness of the audio over the
+/// output range, as it will be encoded (same rate and channels).
+enum LoudnessScan {
+    private struct Enough: Error {}
+
+    static func integrated(_ path: String, sampleRate: Int, channels: Int, from start: Double, to end: Double?) throws -> Double? {
+        let reader = try AudioReader(path: path, sampleRate: sampleRate, channels: channels)
+        var meter = LoudnessMeter(sampleRate: sampleRate, channelWeights: Array(repeating: 1, count: channels))
+        let first = Int(start * Double(sampleRate)), last = end.map { Int($0 * Double(sampleRate)) } ?? Int.max
+        var position = 0
+        do {
+            try reader.read { block in
+                defer { position += block.frames }
+                let from = max(0, first - position), to = min(block.frames, last - position)
+                if to > from {
+                    meter.add(AudioBlock(frames: to - from, channels: block.channels.map { UnsafeBufferPointer(rebasing: $0[from..<to]) }))
+                }
+                if position + block.frames >= last { throw Enough() }
+            }
+        } catch is Enough {}
+        return meter.integrated
+    }
+}
