@@ -86,6 +86,16 @@ ff -f lavfi -i anullsrc=r=22050:cl=mono -i "$speech" -filter_complex \
 ff -i "$speech" -af "volume=-40dB" -c:a pcm_s16le "$tmp/speech-quiet.wav"
 ff -f lavfi -i "aevalsrc=0.5*sin(2*PI*1000*t):s=48000:d=4" -c:a pcm_f32le "$tmp/tone-1k.wav"
 
+# Videos for post-processing (issue 6)
+ff -loop 1 -i "$photo" -i "$speech" -t 3 -vf "scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:0,format=yuv420p" \
+   -r 25 -c:v libx264 -preset ultrafast -c:a aac -shortest "$tmp/video-3s.mp4"
+ff -loop 1 -i "$photo" -i "$speech" -vf "scale=640:360:force_original_aspect_ratio=decrease,pad=640:360:(ow-iw)/2:0,format=yuv420p" \
+   -r 25 -c:v libx264 -preset ultrafast -c:a aac -shortest "$tmp/video-speech.mp4"
+ff -i "$tmp/video-3s.mp4" -an -c copy "$tmp/video-noaudio.mp4"
+ff -i "$tmp/video-3s.mp4" -vn -c copy "$tmp/audio-only.m4a"
+head -c $(( $(stat -c %s "$tmp/video-3s.mp4") / 2 )) "$tmp/video-3s.mp4" > "$tmp/video-truncated.mp4"
+: > "$tmp/video-empty.mp4"
+
 # Names with spaces and non-ASCII characters
 mkdir -p "$tmp/path with spaces"
 cp "$photo" "$tmp/path with spaces/phötö ü.png"

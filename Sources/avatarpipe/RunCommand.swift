@@ -39,7 +39,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("wait-timeout"), help: ArgumentHelp("Stop waiting after this many minutes (resume later).", valueName: "MIN"))
     var waitTimeout: Double = 20
     @Flag(help: "Print the journal (job.json) at the end.") var json = false
+    @Flag(name: .customLong("no-post"), help: "Stop after render.mp4: no renditions, pictures, captions or page.") var noPost = false
     @OptionGroup(title: "Preparation") var preparation: PreparationFlags
+    @OptionGroup(title: "Outputs (post-processing)") var outputs: PostOutputFlags
     @OptionGroup(title: "Service") var service: ServiceOptions
 
     mutating func run() async throws {
@@ -61,6 +63,17 @@ struct RunCommand: AsyncParsableCommand {
         progress.finish()
         await environment.stop()
         try RunOutput.finish(outcome, directory: out, json: json)
+        guard !noPost, case .success = outcome else { return }
+        var options = PostOptions(title: request.parameters.videoTitle)
+        options.script = request.parameters.script
+        try outputs.apply(to: &options)
+        let render = (out as NSString).appendingPathComponent(RenderRunner.renderFile)
+        do {
+            try await PostCommand.post(video: render, into: out, options: options, progress: progress, json: false)
+        } catch {
+            Terminal.log("render.mp4 is safe; make the web files again with `avatarpipe post \(render) --out \(out)`")
+            throw error
+        }
     }
 
     func makeRequest(environment: RunEnvironment, progress: ProgressDisplay) async throws -> RunRequest {

@@ -27,7 +27,8 @@ import TestSupport
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("render.mp4"))
         #expect(result.stdout.contains("charged 2.216 credits"))
-        for name in ["job.json", "preflight.json", "preflight.png", "render.mp4", "input"] {
+        for name in ["job.json", "preflight.json", "preflight.png", "render.mp4", "input", "video-720p.mp4", "video-480p.mp4",
+                     "poster.png", "thumbs", "storyboard.jpg", "storyboard.vtt", "manifest.json", "index.html"] {
             #expect(FileManager.default.fileExists(atPath: job.file(name)), "\(name)")
         }
         #expect(Judge.probeValue(job.file("render.mp4"), entry: "stream=codec_name", stream: "v:0") == "h264")
