@@ -94,6 +94,10 @@ ff -loop 1 -i "$photo" -i "$speech" -vf "scale=640:360:force_original_aspect_rat
 ff -i "$tmp/video-3s.mp4" -an -c copy "$tmp/video-noaudio.mp4"
 ff -i "$tmp/video-3s.mp4" -vn -c copy "$tmp/audio-only.m4a"
 head -c $(( $(stat -c %s "$tmp/video-3s.mp4") / 2 )) "$tmp/video-3s.mp4" > "$tmp/video-truncated.mp4"
+# moov first, so the file opens and the damage shows only while decoding
+ff -i "$tmp/video-3s.mp4" -c copy -movflags +faststart "$tmp/video-faststart.mp4"
+head -c $(( $(stat -c %s "$tmp/video-faststart.mp4") * 6 / 10 )) "$tmp/video-faststart.mp4" > "$tmp/video-truncated-faststart.mp4"
+rm "$tmp/video-faststart.mp4"
 : > "$tmp/video-empty.mp4"
 
 # Names with spaces and non-ASCII characters

@@ -11,6 +11,10 @@ final class ProgressDisplay: RunObserver, Sendable {
         var lastPlain = Date.distantPast
         var lastState = ""
         var lineOpen = false
+        var workStage = ""
+        var workStarted = Date()
+        var lastDraw = Date.distantPast
+        var lastQuarter = -1
     }
 
     private let state = Mutex(State())
@@ -45,6 +49,30 @@ final class ProgressDisplay: RunObserver, Sendable {
         guard tty else { return }
         let total = progress.total.map { " of \(Format.bytes($0))" } ?? ""
         rewrite("[download] \(Format.bytes(progress.bytes))\(total)")
+    }
+
+    /// A TTY gets one line updated at most five times a second with the count, the speed and
+    /// the time left; a log gets a line at each quarter.
+    func working(_ stage: String, done: Int, total: Int?, unit: String) {
+        let now = Date()
+        let plan = state.withLock { state -> (draw: Bool, rate: Double) in
+            if state.workStage != stage { (state.workStage, state.workStarted, state.lastQuarter) = (stage, now, -1) }
+            let rate = Double(done) / max(now.timeIntervalSince(state.workStarted), 0.001)
+            if tty {
+                guard now.timeIntervalSince(state.lastDraw) >= 0.2 || done == total else { return (false, rate) }
+                state.lastDraw = now
+                return (true, rate)
+            }
+            guard let total, total > 0 else { return (false, rate) }
+            let quarter = min(4, done * 4 / total)
+            guard quarter > state.lastQuarter else { return (false, rate) }
+            state.lastQuarter = quarter
+            return (true, rate)
+        }
+        guard plan.draw else { return }
+        var line = "[\(stage)] \(done)" + (total.map { "/\($0)" } ?? "") + " \(unit) · " + String(format: "%.1f/s", plan.rate)
+        if let total, done < total, plan.rate > 0 { line += " · ETA " + Format.seconds(Double(total - done) / plan.rate) }
+        if tty { rewrite(line) } else { Terminal.log(line) }
     }
 
     func finish() { closeLine() }

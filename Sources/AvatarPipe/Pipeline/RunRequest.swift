@@ -30,6 +30,12 @@ public protocol RunObserver: Sendable {
     func stage(_ name: String, _ message: String)
     func waiting(_ update: RenderPoller.Update, typicalSeconds: Double)
     func downloading(_ progress: DownloadProgress)
+    /// Work done in a long local stage, e.g. frames of the renditions (`total` when known).
+    func working(_ stage: String, done: Int, total: Int?, unit: String)
+}
+
+extension RunObserver {
+    public func working(_ stage: String, done: Int, total: Int?, unit: String) {}
 }
 
 public struct RunOutcome: Sendable {

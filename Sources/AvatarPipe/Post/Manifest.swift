@@ -40,8 +40,8 @@ public struct Manifest: Codable, Sendable {
         if mediaExtensions.contains((path as NSString).pathExtension.lowercased()), let info = try? MediaProbe.probe(full) {
             let video = info.firstVideo
             entry.duration = info.duration.flatMap { $0 > 0.05 ? $0 : nil }
-            entry.width = video?.width
-            entry.height = video?.height
+            entry.width = video?.width.flatMap { $0 > 0 ? $0 : nil }
+            entry.height = video?.height.flatMap { $0 > 0 ? $0 : nil }
             entry.videoCodec = video?.codec
             entry.audioCodec = info.firstAudio?.codec
             entry.bitRate = info.bitRate

@@ -63,7 +63,11 @@ public enum PostProcessor {
         observer?.stage("renditions", "encoding the web renditions (decoded once, each rung encoded once)")
         let renditions: RenditionsResult
         do {
-            renditions = try await Offload.run { try Renditions.make(source: video, in: directory, options: renditionOptions) }
+            renditions = try await Offload.run { 
+                try Renditions.make(source: video, in: directory, options: renditionOptions) { progress in
+                    observer?.working("renditions", done: progress.framesDone, total: progress.totalFrames, unit: "frames")
+                }
+            }
         } catch {
             throw PostError(description: "renditions failed: \(error)", exitCode: 1)
         }
@@ -102,7 +106,8 @@ public enum PostProcessor {
         } catch let error as MediaError {
             throw PostError(description: error.description, exitCode: error.isUnreadableInput ? 2 : 1)
         } catch {
-            throw PostError(description: "\(video): \(error)", exitCode: 1)
+            let text = "\(error)"
+            throw PostError(description: text.contains(video) ? text : "\(video): \(text)", exitCode: 1)
         }
         guard info.firstVideo != nil else {
             throw PostError(description: "\(video) holds no video stream" + (info.firstAudio != nil ? " (audio only)" : ""), exitCode: 2)
@@ -194,7 +199,12 @@ public enum PostProcessor {
         for path in pictures?.files ?? [] {
             let role = path == pictures?.poster?.path ? "poster" : Self.role(ofPicture: path)
             let details = path == pictures?.poster?.path ? pictures?.poster?.score.details : nil
-            manifest.files.append(try Manifest.entry(path, role: role, in: directory, details: details))
+            var entry = try Manifest.entry(path, role: role, in: directory, details: details)
+            if let preview = pictures?.preview, preview.path == path {
+                // libavformat does not read animated WebP; the writer knows what it wrote.
+                (entry.width, entry.height, entry.duration) = (preview.width, preview.height, preview.duration)
+            }
+            manifest.files.append(entry)
         }
         for name in ["captions.vtt", "captions.srt"] where FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name)) {
             manifest.files.append(try Manifest.entry(name, role: "captions", in: directory))
