@@ -13,6 +13,8 @@ struct PostOutputFlags: ParsableArguments {
     var posterAt: Double?
     @Option(help: "How many thumbnails to write.") var thumbnails: Int = 5
     @Flag(name: .customLong("no-page"), help: "Do not write index.html.") var noPage = false
+    @Flag(name: .customLong("burn-captions"), help: "Also draw the captions into the renditions' pictures (needs --script).")
+    var burnCaptions = false
 
     func apply(to options: inout PostOptions) throws {
         options.renditions.hls = hls
@@ -29,6 +31,7 @@ struct PostOutputFlags: ParsableArguments {
         options.pictures.thumbnailCount = thumbnails
         options.pictures.posterAt = posterAt
         options.page = !noPage
+        options.burnCaptions = burnCaptions
     }
 }
 
@@ -60,6 +63,7 @@ struct PostCommand: AsyncParsableCommand {
         options.script = try script.map(ScriptArgument.read)?.text
         options.trim = try PostCommand.trim(trim, silence: trimSilence)
         try outputs.apply(to: &options)
+        if options.burnCaptions && options.script == nil { throw UsageError("--burn-captions needs the words: give --script") }
         let progress = ProgressDisplay()
         try await PostCommand.post(video: video, into: directory, options: options, progress: progress, json: json)
     }

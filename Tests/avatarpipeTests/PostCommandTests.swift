@@ -79,3 +79,56 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: out.file("captions.vtt")))
     }
 }
+
+/// `--burn-captions`: the words are in the picture of every rendition, where the cue says.
+@Suite struct BurnCaptionsTests {
+    /// Mean absolute difference of the RGB channels over rows `rows` of two RGBA frames.
+    static func difference(_ a: [UInt8], _ b: [UInt8], width: Int, rows: Range<Int>) -> Double {
+        var total = 0, count = 0
+        for y in rows {
+            for x in 0..<width {
+                for channel in 0..<3 {
+                    let index = (y * width + x) * 4 + channel
+                    total += abs(Int(a[index]) - Int(b[index]))
+                    count += 1
+                }
+            }
+        }
+        return Double(total) / Double(max(count, 1))
+    }
+
+    @Test func captionsAreDrawnLowInTheFrameDuringTheirCue() throws {
+        let out = TemporaryDirectory()
+        defer { out.remove() }
+        let source = Fixtures.generated("video-speech.mp4")
+        let result = CLI.run(["post", source, "--script", "@" + Fixtures.script, "--burn-captions", "--out", out.path,
+                              "--no-page", "--thumbnails", "0"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let vtt = String(decoding: FileManager.default.contents(atPath: out.file("captions.vtt")) ?? Data(), as: UTF8.self)
+        // The middle of the first cue, read from the WebVTT file the burn-in was made from.
+        let timing = try #require(vtt.split(separator: "\n").first { $0.contains("-->") })
+        let times = timing.components(separatedBy: " --> ").map { part -> Double in
+            let fields = part.split(separator: ":").compactMap { Double($0) }
+            return fields.reduce(0) { $0 * 60 + $1 }
+        }
+        let middle = (times[0] + times[1]) / 2
+        let burned = Judge.frame(out.file("video-360p.mp4"), at: middle, width: 640, height: 360)
+        let original = Judge.frame(source, at: middle, width: 640, height: 360)
+        #expect(burned.count == 640 * 360 * 4 && original.count == burned.count)
+        guard burned.count == original.count, !burned.isEmpty else { return }
+        let low = Self.difference(burned, original, width: 640, rows: 270..<350)
+        let high = Self.difference(burned, original, width: 640, rows: 20..<200)
+        #expect(low > 8, "the caption band changed by \(low)")
+        #expect(high < 4, "the picture above changed by \(high)")
+        // The temporary subtitle script is gone.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).allSatisfy { !$0.hasSuffix(".ass") })
+    }
+
+    @Test func burningNeedsAScript() {
+        let out = TemporaryDirectory()
+        defer { out.remove() }
+        let result = CLI.run(["post", Fixtures.generated("video-speech.mp4"), "--burn-captions", "--out", out.path])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("--script"))
+    }
+}

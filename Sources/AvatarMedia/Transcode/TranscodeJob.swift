@@ -12,6 +12,9 @@ public struct TranscodeJob: Sendable {
     /// Seconds between keyframes, exactly: every output has keyframes at 0, k, 2k… and no others,
     /// so HLS segments of every rendition start at the same instants.
     public var keyframeInterval = 2.0
+    /// Filters run over every frame at the source's size before it is scaled for the rungs
+    /// (e.g. `ass` to burn captions in); their output is 4:2:0.
+    public var videoFilters: [FilterSpec] = []
     /// Threads of the source's video decoder (0: FFmpeg chooses).
     public var decoderThreads = 0
     /// Decoded frames waiting for each rendition; they are references into the decoder's

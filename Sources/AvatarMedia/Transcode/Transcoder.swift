@@ -50,7 +50,9 @@ public enum Transcoder {
         var frames = 0
         var failure: Error?
         do {
-            frames = try pump(source, into: workers, audio: audio, from: start, to: end, interval: job.keyframeInterval) { done in
+            let filter = job.videoFilters.isEmpty ? nil : FrameFilter(chain: job.videoFilters, timeBase: source.videoTimeBase, path: job.source)
+            frames = try pump(source, into: workers, audio: audio, filter: filter, from: start, to: end,
+                              interval: job.keyframeInterval) { done in
                 guard let progress else { return }
                 let encoded = workers.map(\.framesEncoded).min() ?? done
                 let total = ((end ?? ((source.declaredDuration ?? 0) + source.videoStart)) - start) / frameSeconds
@@ -103,7 +105,7 @@ public enum Transcoder {
 
     /// Decodes the source and hands every frame in `[start, end)` to every rendition, with the
     /// keyframe decision, and the audio to the audio track. Returns the frames handed out.
-    private static func pump(_ source: TranscodeSource, into workers: [RenditionWorker], audio: AudioTrack?,
+    private static func pump(_ source: TranscodeSource, into workers: [RenditionWorker], audio: AudioTrack?, filter: FrameFilter?,
                              from start: Double, to end: Double?, interval: Double,
                              progress: (Int) -> Void) throws -> Int {
         let timeBase = source.videoTimeBase
@@ -140,7 +142,7 @@ public enum Transcoder {
                 if let outputEnd, seconds >= outputEnd - frameSeconds / 2 {
                     videoDone = true
                 } else {
-                    try hand(frame, to: workers, pts: pts, origin: origin.unsafelyUnwrapped, timeBase: timeBase, lastPTS: &lastPTS,
+                    try hand(frame, to: workers, filter: filter, pts: pts, origin: origin.unsafelyUnwrapped, timeBase: timeBase, lastPTS: &lastPTS,
                              nextKeyframe: &nextKeyframe, interval: interval, frameSeconds: frameSeconds)
                     frames += 1
                     progress(frames)
@@ -158,7 +160,7 @@ public enum Transcoder {
     }
 
     /// Gives each rendition its own reference to the frame, timed from the output's start.
-    private static func hand(_ frame: Frame, to workers: [RenditionWorker], pts: Int64, origin: (seconds: Double, pts: Int64),
+    private static func hand(_ frame: Frame, to workers: [RenditionWorker], filter: FrameFilter?, pts: Int64, origin: (seconds: Double, pts: Int64),
                              timeBase: AVRational, lastPTS: inout Int64?, nextKeyframe: inout Double, interval: Double,
                              frameSeconds: Double) throws {
         // Encoders need strictly increasing timestamps; a repeated one is nudged forward.
@@ -170,8 +172,9 @@ public enum Transcoder {
         if keyframe {
             while nextKeyframe <= elapsed + frameSeconds / 2 { nextKeyframe += interval }
         }
+        let picture = try filter?.apply(frame) ?? frame
         for worker in workers {
-            guard worker.queue.push(.video(try frame.reference(), keyframe: keyframe)) else { throw QueueStopped() }
+            guard worker.queue.push(.video(try picture.reference(), keyframe: keyframe)) else { throw QueueStopped() }
         }
     }
 

@@ -17,6 +17,8 @@ public struct PostOptions: Sendable {
     public var pictures = PictureOptions()
     public var captions = CaptionOptions()
     public var page = true
+    /// Draw the captions into the renditions' pictures as well (they stay in their files too).
+    public var burnCaptions = false
 
     public init(title: String) {
         self.title = title
@@ -53,11 +55,14 @@ public enum PostProcessor {
         let trim = try await trimRange(options.trim, video: video, info: info, notes: &notes)
         var trimmedOptions = options.renditions
         trimmedOptions.trim = trim.map { TrimRange(start: $0.lowerBound, end: $0.upperBound) }
-        let renditionOptions = trimmedOptions
 
         observer?.stage("captions", options.script == nil ? "no script: no captions" : "timing the captions to the speech")
-        let captionMethod = try await captions(options, video: video, info: info, trim: trim, into: directory, notes: &notes)
+        let track = try await captions(options, video: video, info: info, trim: trim, into: directory, notes: &notes)
+        let captionMethod = track?.method.rawValue
         timings["captions"] = seconds(clock.now - start)
+        trimmedOptions.burnCaptions = try burnScript(track, options: options, info: info, in: directory, notes: &notes)
+        defer { trimmedOptions.burnCaptions.map { try? FileManager.default.removeItem(atPath: $0) } }
+        let renditionOptions = trimmedOptions
 
         start = clock.now
         observer?.stage("renditions", "encoding the web renditions (decoded once, each rung encoded once)")
@@ -156,7 +161,7 @@ public enum PostProcessor {
     /// Aligns the script to the source's speech, then moves the cues onto the trimmed
     /// timeline. A script that does not match falls back (and says so); no speech: no captions.
     static func captions(_ options: PostOptions, video: String, info: MediaInfo, trim: ClosedRange<Double>?,
-                         into directory: String, notes: inout [String]) async throws -> String? {
+                         into directory: String, notes: inout [String]) async throws -> CaptionTrack? {
         guard let script = options.script else { return nil }
         guard info.firstAudio != nil else {
             notes.append("the video has no audio: captions cannot be timed, none were written")
@@ -175,7 +180,21 @@ public enum PostProcessor {
         if let trim { track.shift(by: -trim.lowerBound, keepingWithin: 0...(trim.upperBound - trim.lowerBound)) }
         notes += track.messages
         _ = try track.write(to: directory)
-        return track.method.rawValue
+        return track
+    }
+
+    /// The ASS script the renditions draw when `--burn-captions` is asked for (a temporary
+    /// file in the output directory), sized in the video's own pixels.
+    static func burnScript(_ track: CaptionTrack?, options: PostOptions, info: MediaInfo, in directory: String,
+                           notes: inout [String]) throws -> String? {
+        guard options.burnCaptions else { return nil }
+        guard let track, !track.cues.isEmpty, let width = info.firstVideo?.width, let height = info.firstVideo?.height else {
+            notes.append("--burn-captions: there are no captions to draw, the renditions have none")
+            return nil
+        }
+        let path = (directory as NSString).appendingPathComponent(".captions-burn-\(UUID().uuidString.prefix(8)).ass")
+        try BurnedCaptions.write(track.cues, width: width, height: height, to: path)
+        return path
     }
 
     static func buildManifest(video: String, directory: String, renditions: RenditionsResult, pictures: PictureSet?,

@@ -10,6 +10,8 @@ public struct RenditionOptions: Sendable, Equatable {
     public var loudnessTarget: Double? = -16
     /// A range of the source, `[start, end)` in seconds, cut on frame boundaries.
     public var trim: TrimRange?
+    /// An ASS script (see `BurnedCaptions`) drawn into every rendition; nil draws nothing.
+    public var burnCaptions: String?
     /// Short sides of the rungs instead of the default ladder (larger than the source: left out).
     public var rungs: [Int]?
     public var encoder = RenditionEncoder.talkingHead

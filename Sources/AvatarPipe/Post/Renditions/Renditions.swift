@@ -91,6 +91,7 @@ public enum Renditions {
         job.audio.loudnessTarget = options.loudnessTarget
         job.trim = options.trim
         job.keyframeInterval = options.keyframeInterval
+        if let script = options.burnCaptions { job.videoFilters = [FilterSpec("ass", [("filename", script)])] }
         let result = try Transcoder.run(job, progress: progress)
         return describe(result, in: directory, options: options)
     }
