@@ -173,22 +173,8 @@ public final class AudioReader {
             return resampler
         }
         resamplerInput = (frame.pointee.ch_layout.nb_channels, frame.pointee.sample_rate)
-        var inputLayout = AVChannelLayout()
-        defer { av_channel_layout_uninit(&inputLayout) }
-        if frame.pointee.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC {
-            av_channel_layout_default(&inputLayout, frame.pointee.ch_layout.nb_channels)
-        } else {
-            try ffcheck(av_channel_layout_copy(&inputLayout, &frame.pointee.ch_layout), "av_channel_layout_copy", path: path)
-        }
-        var created: OpaquePointer?
-        try ffcheck(swr_alloc_set_opts2(&created, &outputLayout, AV_SAMPLE_FMT_FLTP, Int32(outputSampleRate),
-                                        &inputLayout, AVSampleFormat(rawValue: frame.pointee.format), frame.pointee.sample_rate,
-                                        0, nil), "swr_alloc_set_opts2", path: path)
-        guard let created else {
-            throw FFmpegError(call: "swr_alloc_set_opts2", code: swift_AVERROR(ENOMEM), path: path)
-        }
+        let created = try ResamplerSetup.make(from: frame, to: &outputLayout, rate: outputSampleRate, path: path)
         resampler = created
-        try ffcheck(swr_init(created), "swr_init", path: path, context: UnsafeRawPointer(created))
         return created
     }
 

@@ -64,21 +64,9 @@ final class AudioFrameConverter {
             }
             return context
         }
-        var inputLayout = AVChannelLayout()
-        defer { av_channel_layout_uninit(&inputLayout) }
-        if frame.pointee.ch_layout.order == AV_CHANNEL_ORDER_UNSPEC {
-            av_channel_layout_default(&inputLayout, frame.pointee.ch_layout.nb_channels)
-        } else {
-            try ffcheck(av_channel_layout_copy(&inputLayout, &frame.pointee.ch_layout), "av_channel_layout_copy", path: path)
-        }
-        var created: OpaquePointer?
-        try ffcheck(swr_alloc_set_opts2(&created, &layout, AV_SAMPLE_FMT_FLTP, Int32(sampleRate),
-                                        &inputLayout, AVSampleFormat(rawValue: frame.pointee.format), frame.pointee.sample_rate,
-                                        0, nil), "swr_alloc_set_opts2", path: path)
-        guard let created else { throw FFmpegError(call: "swr_alloc_set_opts2", code: swift_AVERROR(ENOMEM), path: path) }
+        let created = try ResamplerSetup.make(from: frame, to: &layout, rate: sampleRate, path: path)
         context = created
         input = shape
-        try ffcheck(swr_init(created), "swr_init", path: path)
         return created
     }
 
