@@ -23,6 +23,8 @@ final class VideoEncoder {
         var exactFrameRate: AVRational?
         /// The time base of the frames' timestamps when it is not 1/frame rate (e.g. the source's).
         var timeBase: AVRational?
+        /// Tag the stream BT.709 limited range (what web players assume for HD video).
+        var tagsBT709 = true
     }
 
     init(_ settings: Settings, globalHeader: Bool, path: String) throws {
@@ -42,11 +44,13 @@ final class VideoEncoder {
         context.pointee.framerate = rate
         context.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
         context.pointee.thread_count = Int32(settings.threads)
-        // Tell players the colours are BT.709 limited range, as web players assume for HD.
-        context.pointee.color_primaries = AVCOL_PRI_BT709
-        context.pointee.color_trc = AVCOL_TRC_BT709
-        context.pointee.colorspace = AVCOL_SPC_BT709
-        context.pointee.color_range = AVCOL_RANGE_MPEG
+        if settings.tagsBT709 {
+            // Tell players the colours are BT.709 limited range, as web players assume for HD.
+            context.pointee.color_primaries = AVCOL_PRI_BT709
+            context.pointee.color_trc = AVCOL_TRC_BT709
+            context.pointee.colorspace = AVCOL_SPC_BT709
+            context.pointee.color_range = AVCOL_RANGE_MPEG
+        }
         if let interval = settings.keyframeInterval { context.pointee.gop_size = Int32(interval) }
         if let maxRate = settings.maxRate { context.pointee.rc_max_rate = Int64(maxRate) }
         if let bufferSize = settings.bufferSize { context.pointee.rc_buffer_size = Int32(bufferSize) }

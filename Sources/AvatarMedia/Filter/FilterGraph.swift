@@ -12,31 +12,56 @@ public struct FilterSpec: Sendable {
     }
 }
 
-/// A linear video filter graph: buffer source → the filters → format → buffersink.
+/// A video filter graph between a buffer source and a buffersink: a linear chain of
+/// filters set through AVOptions, or a filtergraph description (for graphs with branches).
 final class VideoFilterGraph {
     private var graph: UnsafeMutablePointer<AVFilterGraph>?
     private let source: UnsafeMutablePointer<AVFilterContext>
     private let sink: UnsafeMutablePointer<AVFilterContext>
 
-    init(width: Int32, height: Int32, pixelFormat: AVPixelFormat, timeBase: AVRational,
-         chain: [FilterSpec], outputFormat: AVPixelFormat) throws {
+    /// buffer source → the filters → format → buffersink.
+    convenience init(width: Int32, height: Int32, pixelFormat: AVPixelFormat, timeBase: AVRational,
+                     chain: [FilterSpec], outputFormat: AVPixelFormat) throws {
+        try self.init(width: width, height: height, pixelFormat: pixelFormat, timeBase: timeBase) { graph, source, sink in
+            let formatName = String(optionalCString: av_get_pix_fmt_name(outputFormat)) ?? "rgba"
+            var previous = source
+            for (index, spec) in (chain + [FilterSpec("format", [("pix_fmts", formatName)])]).enumerated() {
+                let filter = try VideoFilterGraph.create(graph, spec, label: "f\(index)")
+                try ffcheck(avfilter_link(previous, 0, filter, 0), "avfilter_link(\(spec.name))")
+                previous = filter
+            }
+            try ffcheck(avfilter_link(previous, 0, sink, 0), "avfilter_link(buffersink)")
+        }
+    }
+
+    /// buffer source → `description` → buffersink. The description is parsed as it is, so
+    /// it must not carry text or paths that would need escaping (use `chain` for those).
+    convenience init(width: Int32, height: Int32, pixelFormat: AVPixelFormat, timeBase: AVRational, description: String) throws {
+        try self.init(width: width, height: height, pixelFormat: pixelFormat, timeBase: timeBase) { graph, source, sink in
+            try VideoFilterGraph.parse(graph, description: description, source: source, sink: sink)
+        }
+    }
+
+    private init(width: Int32, height: Int32, pixelFormat: AVPixelFormat, timeBase: AVRational,
+                 build: (UnsafeMutablePointer<AVFilterGraph>, UnsafeMutablePointer<AVFilterContext>,
+                         UnsafeMutablePointer<AVFilterContext>) throws -> Void) throws {
         guard let graph = avfilter_graph_alloc() else {
             throw FFmpegError(call: "avfilter_graph_alloc", code: swift_AVERROR(ENOMEM))
         }
-        self.graph = graph
-        let arguments = "video_size=\(width)x\(height):pix_fmt=\(pixelFormat.rawValue):"
-            + "time_base=\(timeBase.num)/\(timeBase.den):pixel_aspect=1/1"
-        source = try VideoFilterGraph.create(graph, "buffer", label: "in", arguments: arguments)
-        let formatName = String(optionalCString: av_get_pix_fmt_name(outputFormat)) ?? "rgba"
-        var previous = source
-        for (index, spec) in (chain + [FilterSpec("format", [("pix_fmts", formatName)])]).enumerated() {
-            let filter = try VideoFilterGraph.create(graph, spec, label: "f\(index)")
-            try ffcheck(avfilter_link(previous, 0, filter, 0), "avfilter_link(\(spec.name))")
-            previous = filter
+        do {
+            let arguments = "video_size=\(width)x\(height):pix_fmt=\(pixelFormat.rawValue):"
+                + "time_base=\(timeBase.num)/\(timeBase.den):pixel_aspect=1/1"
+            source = try VideoFilterGraph.create(graph, "buffer", label: "in", arguments: arguments)
+            sink = try VideoFilterGraph.create(graph, "buffersink", label: "out", arguments: nil)
+            try build(graph, source, sink)
+            try ffcheck(avfilter_graph_config(graph, nil), "avfilter_graph_config", context: graph)
+        } catch {
+            // deinit does not run for an object that never finished initialising.
+            var owned: UnsafeMutablePointer<AVFilterGraph>? = graph
+            avfilter_graph_free(&owned)
+            throw error
         }
-        sink = try VideoFilterGraph.create(graph, "buffersink", label: "out", arguments: nil)
-        try ffcheck(avfilter_link(previous, 0, sink, 0), "avfilter_link(buffersink)")
-        try ffcheck(avfilter_graph_config(graph, nil), "avfilter_graph_config", context: graph)
+        self.graph = graph
     }
 
     deinit { avfilter_graph_free(&graph) }
@@ -51,6 +76,26 @@ final class VideoFilterGraph {
         if result == swift_AVERROR_EAGAIN || result == swift_AVERROR_EOF { return false }
         try ffcheck(result, "av_buffersink_get_frame")
         return true
+    }
+
+    /// Parses `description` between the source ("in") and the sink ("out").
+    private static func parse(_ graph: UnsafeMutablePointer<AVFilterGraph>, description: String,
+                              source: UnsafeMutablePointer<AVFilterContext>, sink: UnsafeMutablePointer<AVFilterContext>) throws {
+        // The parser takes the graph's open ends and hands back what it left unconnected
+        // (nothing, on success); whatever comes back is freed here.
+        var outputs = avfilter_inout_alloc()
+        var inputs = avfilter_inout_alloc()
+        defer {
+            avfilter_inout_free(&outputs)
+            avfilter_inout_free(&inputs)
+        }
+        guard let sourceEnd = outputs, let sinkEnd = inputs else {
+            throw FFmpegError(call: "avfilter_inout_alloc", code: swift_AVERROR(ENOMEM))
+        }
+        (sourceEnd.pointee.name, sourceEnd.pointee.filter_ctx, sourceEnd.pointee.pad_idx, sourceEnd.pointee.next) = (av_strdup("in"), source, 0, nil)
+        (sinkEnd.pointee.name, sinkEnd.pointee.filter_ctx, sinkEnd.pointee.pad_idx, sinkEnd.pointee.next) = (av_strdup("out"), sink, 0, nil)
+        try ffcheck(avfilter_graph_parse_ptr(graph, "[in]" + description + "[out]", &inputs, &outputs, nil),
+                    "avfilter_graph_parse_ptr", context: graph)
     }
 
     private static func create(_ graph: UnsafeMutablePointer<AVFilterGraph>, _ name: String, label: String,

@@ -39,10 +39,10 @@ public final class AnimatedImageWriter {
     public private(set) var framesWritten = 0
     private let temporary: String
     private let muxer: Muxer
-    private let encoder: AnimationEncoder
+    private let encoder: VideoEncoder
     private let stream: Int32
     private let scaler: Scaler
-    private let palette: PaletteGraph?
+    private let palette: VideoFilterGraph?
     private let converted: Frame
     private var finished = false
 
@@ -62,16 +62,16 @@ public final class AnimatedImageWriter {
         switch settings.format {
         case .webp:
             pixelFormat = AV_PIX_FMT_YUV420P
-            encoder = try AnimationEncoder(codec: "libwebp_anim", width: settings.width, height: settings.height, pixelFormat: pixelFormat,
-                                           timeBase: tick, options: ["quality": "\(settings.quality)", "lossless": "0",
-                                                                     "compression_level": "\(settings.compressionLevel)"],
-                                           globalHeader: muxer.wantsGlobalHeader, path: path)
+            encoder = try Self.encoder("libwebp_anim", settings, pixelFormat: pixelFormat, tick: tick,
+                                       options: ["quality": "\(settings.quality)", "lossless": "0",
+                                                 "compression_level": "\(settings.compressionLevel)"],
+                                       globalHeader: muxer.wantsGlobalHeader, path: path)
             palette = nil
         case .gif:
             pixelFormat = AV_PIX_FMT_RGB24
-            encoder = try AnimationEncoder(codec: "gif", width: settings.width, height: settings.height, pixelFormat: AV_PIX_FMT_PAL8,
-                                           timeBase: tick, options: [:], globalHeader: muxer.wantsGlobalHeader, path: path)
-            palette = try PaletteGraph(width: settings.width, height: settings.height, pixelFormat: pixelFormat,
+            encoder = try Self.encoder("gif", settings, pixelFormat: AV_PIX_FMT_PAL8, tick: tick, options: [:],
+                                       globalHeader: muxer.wantsGlobalHeader, path: path)
+            palette = try PaletteGraph.make(width: settings.width, height: settings.height, pixelFormat: pixelFormat,
                                        timeBase: tick, colors: settings.colors)
         }
         stream = try muxer.addStream(for: encoder.codecContext)
@@ -90,6 +90,17 @@ public final class AnimatedImageWriter {
 
     deinit {
         if !finished { AtomicFile.discard(temporary) }
+    }
+
+    /// An encoder whose time base is one frame (`tick` seconds), for pictures rather than movies.
+    private static func encoder(_ codec: String, _ settings: Settings, pixelFormat: AVPixelFormat, tick: AVRational,
+                                options: [String: String], globalHeader: Bool, path: String) throws -> VideoEncoder {
+        var encoder = VideoEncoder.Settings(codecName: codec, width: settings.width, height: settings.height, frameRate: 1,
+                                            pixelFormat: pixelFormat, options: options, threads: 1)
+        encoder.exactFrameRate = av_inv_q(tick)
+        encoder.timeBase = tick
+        encoder.tagsBT709 = false
+        return try VideoEncoder(encoder, globalHeader: globalHeader, path: path)
     }
 
     /// Adds the next frame; it must have the writer's size.
@@ -136,56 +147,6 @@ public final class AnimatedImageWriter {
             // The GIF muxer takes a frame's delay from its duration.
             if packet.pointer.pointee.duration <= 0 { packet.pointer.pointee.duration = 1 }
             try muxer.write(packet, stream: stream, timeBase: timeBase)
-        }
-    }
-}
-
-/// A libavcodec encoder whose time base is one frame, for pictures rather than movies.
-private final class AnimationEncoder {
-    private var context: UnsafeMutablePointer<AVCodecContext>?
-    private let packet: Packet
-    private let path: String
-
-    init(codec name: String, width: Int, height: Int, pixelFormat: AVPixelFormat, timeBase: AVRational,
-         options: [String: String], globalHeader: Bool, path: String) throws {
-        self.path = path
-        guard let codec = avcodec_find_encoder_by_name(name) else {
-            throw MediaError(.unsupported, path: path, "this FFmpeg build has no \(name) encoder")
-        }
-        guard let context = avcodec_alloc_context3(codec) else {
-            throw FFmpegError(call: "avcodec_alloc_context3(\(name))", code: swift_AVERROR(ENOMEM), path: path)
-        }
-        self.context = context
-        context.pointee.width = Int32(width)
-        context.pointee.height = Int32(height)
-        context.pointee.pix_fmt = pixelFormat
-        context.pointee.time_base = timeBase
-        context.pointee.framerate = AVRational(num: timeBase.den, den: timeBase.num)
-        context.pointee.sample_aspect_ratio = AVRational(num: 1, den: 1)
-        if globalHeader { context.pointee.flags |= Int32(AV_CODEC_FLAG_GLOBAL_HEADER) }
-        var dictionary: OpaquePointer?
-        defer { av_dict_free(&dictionary) }
-        for (key, value) in options { av_dict_set(&dictionary, key, value, 0) }
-        try ffcheck(avcodec_open2(context, codec, &dictionary), "avcodec_open2(\(name))", path: path, context: context)
-        packet = try Packet()
-    }
-
-    deinit {
-        FFmpegLog.forget(context)
-        avcodec_free_context(&context)
-    }
-
-    var codecContext: UnsafeMutablePointer<AVCodecContext> { context.unsafelyUnwrapped }
-
-    /// Sends one frame (nil flushes) and emits the packets that are ready.
-    func encode(_ frame: UnsafeMutablePointer<AVFrame>?, _ emit: (Packet) throws -> Void) throws {
-        try ffcheck(avcodec_send_frame(codecContext, frame), "avcodec_send_frame", path: path, context: codecContext)
-        while true {
-            let result = avcodec_receive_packet(codecContext, packet.pointer)
-            if result == swift_AVERROR_EAGAIN || result == swift_AVERROR_EOF { return }
-            try ffcheck(result, "avcodec_receive_packet", path: path, context: codecContext)
-            try emit(packet)
-            packet.unref()
         }
     }
 }
