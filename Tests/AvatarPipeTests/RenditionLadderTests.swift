@@ -25,7 +25,11 @@ import Testing
         let encoder = RenditionEncoder.talkingHead
         let rungs = RenditionLadder(sourceWidth: 1920, sourceHeight: 1080).rungs
         let settings = rungs.map(encoder.settings(for:))
-        #expect(settings.map { $0.options["crf"] } == ["23.0", "22.0", "22.0"])
+        #expect(settings.allSatisfy { $0.options["crf"] == "22.0" })
+        // Shorter lookahead and B-frame runs where frames are large (memory), longer where small.
+        #expect(settings.map { $0.options["x264-params"] } == [
+            "bframes=3:ref=2:rc-lookahead=6", "bframes=5:ref=3:rc-lookahead=8", "bframes=8:ref=3:rc-lookahead=12",
+        ])
         #expect(settings.allSatisfy { $0.codec == "libx264" && $0.options["profile"] == "high" })
         #expect(settings.map { $0.maxRate ?? 0 } == [6_000_000, 3_500_000, 1_800_000])
         #expect(settings.allSatisfy { $0.bufferSize == ($0.maxRate ?? 0) * 2 })
