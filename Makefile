@@ -33,6 +33,8 @@ bench: release fixtures
 	bash scripts/bench-prepare.sh
 	BIN=$(RELEASE_BIN) bash scripts/bench-faces.sh
 	bash scripts/bench-preview.sh
+	bash scripts/bench-captions.sh
+	bash scripts/bench-post.sh
 
 clean:
 	rm -rf .build
