@@ -204,7 +204,12 @@ extension PageContent {
             content.files.append(PageFile.describe(PictureMaker.storyboardImageName, role: .storyboard, in: directory))
         }
         for name in ["preview.webp", "preview.gif"] where exists(name) {
-            content.files.append(PageFile.describe(name, role: .preview, in: directory))
+            var file = PageFile.describe(name, role: .preview, in: directory)
+            // libavformat cannot read an animated WebP's size; the manifest has it from the writer.
+            if file.width == nil || file.width == 0, let entry = manifestEntry(name, in: directory) {
+                (file.width, file.height) = (entry.width, entry.height)
+            }
+            content.files.append(file)
         }
         if exists("captions.vtt") {
             content.captions = [PageCaptionTrack(path: "captions.vtt")]
@@ -220,5 +225,11 @@ extension PageContent {
         }
         if exists("render.mp4") { content.files.append(PageFile.describe("render.mp4", role: .render, in: directory)) }
         return content
+    }
+
+    private static func manifestEntry(_ path: String, in directory: String) -> Manifest.Entry? {
+        let url = URL(fileURLWithPath: (directory as NSString).appendingPathComponent("manifest.json"))
+        guard let data = try? Data(contentsOf: url), let manifest = try? JobFilesystem.decoder().decode(Manifest.self, from: data) else { return nil }
+        return manifest.files.first { $0.path == path }
     }
 }
