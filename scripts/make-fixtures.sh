@@ -94,6 +94,9 @@ ff -loop 1 -i "$photo" -i "$speech" -vf "scale=640:360:force_original_aspect_rat
 ff -i "$tmp/video-3s.mp4" -an -c copy "$tmp/video-noaudio.mp4"
 ff -i "$tmp/video-3s.mp4" -vn -c copy "$tmp/audio-only.m4a"
 head -c $(( $(stat -c %s "$tmp/video-3s.mp4") / 2 )) "$tmp/video-3s.mp4" > "$tmp/video-truncated.mp4"
+# no audio; a still picture for 1 s at each end of 2 s of motion (--trim-silence cuts still frames)
+ff -f lavfi -i "color=gray:s=320x180:r=25:d=1" -f lavfi -i "testsrc2=s=320x180:r=25:d=2" -f lavfi -i "color=gray:s=320x180:r=25:d=1" \
+   -filter_complex "[0][1][2]concat=n=3:v=1:a=0,format=yuv420p" -c:v libx264 -preset ultrafast "$tmp/video-still-ends.mp4"
 # moov first, so the file opens and the damage shows only while decoding
 ff -i "$tmp/video-3s.mp4" -c copy -movflags +faststart "$tmp/video-faststart.mp4"
 head -c $(( $(stat -c %s "$tmp/video-faststart.mp4") * 6 / 10 )) "$tmp/video-faststart.mp4" > "$tmp/video-truncated-faststart.mp4"

@@ -66,6 +66,18 @@ import TestSupport
         #expect(result.stderr.contains("no audio"))
     }
 
+    @Test func trimSilenceCutsStillFramesWhenThereIsNoAudio() {
+        let out = TemporaryDirectory()
+        defer { out.remove() }
+        // 1 s of a still picture, 2 s of motion, 1 s still; a 0.2 s margin keeps about 2.4–2.6 s.
+        let result = CLI.run(["post", Fixtures.generated("video-still-ends.mp4"), "--trim-silence", "0.2", "--out", out.path,
+                              "--no-page", "--thumbnails", "0"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("still frames"))
+        let duration = Double(Judge.probeValue(out.file("video-180p.mp4"), entry: "stream=duration", stream: "v:0")) ?? 0
+        #expect((2.3...2.7).contains(duration), "\(duration)")
+    }
+
     @Test func scriptsThatDoNotFit() {
         let out = TemporaryDirectory()
         defer { out.remove() }

@@ -134,10 +134,7 @@ public enum PostProcessor {
             }
             return start...stop
         case .silence(let margin):
-            guard info.firstAudio != nil else {
-                notes.append("--trim-silence: the video has no audio; nothing was trimmed")
-                return nil
-            }
+            guard info.firstAudio != nil else { return try await stillTrim(video, duration: duration, margin: margin, notes: &notes) }
             let activity = try await Offload.run { try speechActivity(video) }
             guard !activity.isSilent else {
                 notes.append("--trim-silence: the audio is silent; nothing was trimmed")
@@ -149,6 +146,18 @@ public enum PostProcessor {
             notes.append("trimmed to \(Format.seconds(start))–\(Format.seconds(end)) of \(Format.seconds(duration)) (\(Format.seconds(margin)) around the speech)")
             return start...end
         }
+    }
+
+    /// Without audio, the still frames at either end are what `--trim-silence` cuts.
+    static func stillTrim(_ video: String, duration: Double, margin: Double, notes: inout [String]) async throws -> ClosedRange<Double>? {
+        guard let motion = try await Offload.run({ try StillFrames.motionRange(video) }) else {
+            notes.append("--trim-silence: the video has no audio and its picture never changes; nothing was trimmed")
+            return nil
+        }
+        let start = max(0, motion.lowerBound - margin), end = min(duration, motion.upperBound + margin)
+        guard start > 0.04 || duration - end > 0.04 else { return nil }
+        notes.append("the video has no audio: trimmed its still frames, to \(Format.seconds(start))–\(Format.seconds(end)) of \(Format.seconds(duration))")
+        return start...end
     }
 
     static func speechActivity(_ path: String) throws -> SpeechActivity {
