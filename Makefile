@@ -22,7 +22,7 @@ release: setup
 demo: release
 	$(RELEASE_BIN) check --photo fixtures/astronaut.png --audio fixtures/speech.wav --script @fixtures/script.txt --fit contain
 	$(RELEASE_BIN) run --sandbox --photo fixtures/astronaut.png --audio fixtures/speech.wav --script @fixtures/script.txt \
-		--fit contain --title "avatarpipe demo" --out demo-out
+		--fit contain --hls --title "avatarpipe demo" --out demo-out
 	@echo; echo "demo-out/ holds:"; ls -l demo-out
 
 test: fixtures
