@@ -16,6 +16,7 @@ final class AudioTrack {
     private let gain: Float
     private let limiter: PeakLimiter?
     private var meter: LoudnessMeter
+    private var truePeak: TruePeakMeter
     private let encoders: [(settings: AudioCodecSettings, encoder: AudioEncoder)]
     private let timeBase: AVRational
 
@@ -40,7 +41,8 @@ final class AudioTrack {
         self.gainDB = gainDB
         converter = AudioFrameConverter(path: path, sampleRate: sampleRate, channels: channels)
         gain = Float(pow(10, gainDB / 20))
-        limiter = ceiling.map { PeakLimiter(channels: channels, sampleRate: sampleRate, ceilingDBFS: $0) }
+        limiter = ceiling.map { PeakLimiter(channels: channels, sampleRate: sampleRate, ceilingDBFS: $0, truePeak: true) }
+        truePeak = TruePeakMeter(channels: channels)
         meter = LoudnessMeter(sampleRate: sampleRate, channelWeights: Array(repeating: 1, count: channels))
         encoders = try codecs.map { settings in
             (settings, try AudioEncoder(codecName: settings.codec, sampleRate: sampleRate, channels: channels,
@@ -58,6 +60,7 @@ final class AudioTrack {
     var isComplete: Bool { endSample.map { samplesOut >= $0 } ?? false }
 
     var outputLoudness: Double? { meter.integrated }
+    var outputTruePeak: Double? { truePeak.dBTP }
     var limiterReduction: Double { limiter.map { -20 * log10(Double(max($0.maxReduction, 1e-6))) } ?? 0 }
 
     /// Fixes the output timeline: sample 0 is source time `origin`, and nothing at or after
@@ -140,6 +143,7 @@ final class AudioTrack {
 
     private func encode(_ block: AudioBlock, _ deliver: Deliver) throws {
         meter.add(block)
+        truePeak.add(block)
         for (settings, encoder) in encoders {
             try encoder.encode(block.channels, frames: block.frames) { try deliver(settings, $0) }
         }
@@ -156,14 +160,17 @@ final class AudioTrack {
     }
 }
 
-/// The first pass of loudness normalisation: integrated loudness of the audio over the
-/// output range, as it will be encoded (same rate and channels).
+/// The first pass of loudness normalisation: integrated loudness and true peak of the audio
+/// over the output range, as it will be encoded (same rate and channels).
 enum LoudnessScan {
     private struct Enough: Error {}
 
-    static func integrated(_ path: String, sampleRate: Int, channels: Int, from start: Double, to end: Double?) throws -> Double? {
+    /// Integrated loudness (LUFS) and true peak (dBTP) of `[start, end)`.
+    static func measure(_ path: String, sampleRate: Int, channels: Int, from start: Double, to end: Double?) throws
+        -> (loudness: Double?, truePeak: Double?) {
         let reader = try AudioReader(path: path, sampleRate: sampleRate, channels: channels)
         var meter = LoudnessMeter(sampleRate: sampleRate, channelWeights: Array(repeating: 1, count: channels))
+        var peak = TruePeakMeter(channels: channels)
         let first = Int(start * Double(sampleRate)), last = end.map { Int($0 * Double(sampleRate)) } ?? Int.max
         var position = 0
         do {
@@ -171,11 +178,13 @@ enum LoudnessScan {
                 defer { position += block.frames }
                 let from = max(0, first - position), to = min(block.frames, last - position)
                 if to > from {
-                    meter.add(AudioBlock(frames: to - from, channels: block.channels.map { UnsafeBufferPointer(rebasing: $0[from..<to]) }))
+                    let part = AudioBlock(frames: to - from, channels: block.channels.map { UnsafeBufferPointer(rebasing: $0[from..<to]) })
+                    meter.add(part)
+                    peak.add(part)
                 }
                 if position + block.frames >= last { throw Enough() }
             }
         } catch is Enough {}
-        return meter.integrated
+        return (meter.integrated, peak.dBTP)
     }
 }

@@ -64,12 +64,14 @@ public struct HLSSegment: Sendable, Equatable {
 public struct AudioOutcome: Sendable, Equatable {
     public var sampleRate: Int
     public var channels: Int
-    /// Integrated loudness of the source over the output range (when a target was given).
+    /// Integrated loudness (LUFS) and true peak (dBTP) of the source over the output range.
     public var sourceLoudness: Double?
+    public var sourceTruePeak: Double?
     /// The gain applied, in dB (0 when the level is kept).
     public var gain: Double
-    /// Integrated loudness of what was encoded (after gain and limiter).
+    /// Integrated loudness and true peak of what was encoded (after gain and limiter).
     public var outputLoudness: Double?
+    public var outputTruePeak: Double?
     /// The most the limiter reduced the level, in dB (0: it never acted).
     public var limiterReduction: Double
 }

@@ -20,12 +20,12 @@ public enum Transcoder {
 
         // Loudness: a first pass over the audio alone, over the range the outputs will hold.
         let channels = min(job.audio.maxChannels, Int(source.audioDecoder?.codecContext.pointee.ch_layout.nb_channels ?? 0))
-        var sourceLoudness: Double?
+        var sourceLevel: (loudness: Double?, truePeak: Double?) = (nil, nil)
         var gain = 0.0
-        if source.hasAudio, let target = job.audio.loudnessTarget {
-            sourceLoudness = try LoudnessScan.integrated(job.source, sampleRate: job.audio.sampleRate, channels: channels,
-                                                         from: job.trim?.start ?? 0, to: job.trim?.end)
-            if let measured = sourceLoudness { gain = min(job.audio.maxGain, target - measured) }
+        if source.hasAudio {
+            sourceLevel = try LoudnessScan.measure(job.source, sampleRate: job.audio.sampleRate, channels: channels,
+                                                   from: job.trim?.start ?? 0, to: job.trim?.end)
+            if let target = job.audio.loudnessTarget, let measured = sourceLevel.loudness { gain = min(job.audio.maxGain, target - measured) }
         }
         let codecs = job.renditions.map(\.audio).reduce(into: [AudioCodecSettings]()) { if !$0.contains($1) { $0.append($1) } }
         let audio = try source.hasAudio ? AudioTrack(path: job.source, timeBase: source.audioTimeBase, sampleRate: job.audio.sampleRate,
@@ -91,8 +91,9 @@ public enum Transcoder {
             throw error
         }
         let outcome = audio.map { track in
-            AudioOutcome(sampleRate: track.sampleRate, channels: track.channels, sourceLoudness: sourceLoudness, gain: track.gainDB,
-                         outputLoudness: track.outputLoudness, limiterReduction: track.limiterReduction)
+            AudioOutcome(sampleRate: track.sampleRate, channels: track.channels, sourceLoudness: sourceLevel.loudness,
+                         sourceTruePeak: sourceLevel.truePeak, gain: track.gainDB, outputLoudness: track.outputLoudness,
+                         outputTruePeak: track.outputTruePeak, limiterReduction: track.limiterReduction)
         }
         return TranscodeResult(source: job.source, frames: frames, duration: Double(frames) * frameSeconds,
                                frameRate: av_q2d(source.frameRate), sourceStart: start - source.videoStart,

@@ -25,6 +25,8 @@ public struct Manifest: Codable, Sendable {
     public var createdAt = Date()
     public var source: Entry?
     public var files: [Entry] = []
+    /// The renditions' audio: loudness and true peak before and after, the gain, the limiter.
+    public var audio: RenditionsResult.Audio?
     /// Seconds each stage took.
     public var timings: [String: Double] = [:]
     public var notes: [String] = []

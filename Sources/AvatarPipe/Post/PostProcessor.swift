@@ -210,6 +210,7 @@ public enum PostProcessor {
                               notes: [String]) throws -> Manifest {
         var manifest = Manifest()
         manifest.notes = notes
+        manifest.audio = renditions.audio
         let fullSource = video.hasPrefix("/") ? video : FileManager.default.currentDirectoryPath + "/" + video
         let relative = fullSource.hasPrefix(directory + "/") ? String(fullSource.dropFirst(directory.count + 1)) : nil
         if let relative {

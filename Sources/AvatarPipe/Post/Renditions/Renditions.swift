@@ -29,9 +29,13 @@ public struct RenditionsResult: Codable, Sendable, Equatable {
         public var sampleRate: Int
         public var channels: Int
         public var target: Double?
+        /// LUFS (integrated, BS.1770) and dBTP before and after: what the renditions carry.
         public var sourceLoudness: Double?
+        public var sourceTruePeak: Double?
         public var gain: Double
         public var outputLoudness: Double?
+        public var outputTruePeak: Double?
+        /// The most the true-peak limiter (-1 dBTP) reduced the level, in dB.
         public var limiterReduction: Double
     }
 
@@ -126,7 +130,8 @@ public enum Renditions {
         }
         let audio = result.audio.map { outcome in
             RenditionsResult.Audio(sampleRate: outcome.sampleRate, channels: outcome.channels, target: options.loudnessTarget,
-                                   sourceLoudness: outcome.sourceLoudness, gain: outcome.gain, outputLoudness: outcome.outputLoudness,
+                                   sourceLoudness: outcome.sourceLoudness, sourceTruePeak: outcome.sourceTruePeak, gain: outcome.gain,
+                                   outputLoudness: outcome.outputLoudness, outputTruePeak: outcome.outputTruePeak,
                                    limiterReduction: outcome.limiterReduction)
         }
         return RenditionsResult(source: result.source, files: files, frames: result.frames, duration: result.duration,
