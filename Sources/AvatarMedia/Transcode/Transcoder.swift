@@ -18,20 +18,7 @@ public enum Transcoder {
         let start = source.videoStart + (job.trim?.start ?? 0)
         let end = job.trim?.end.map { source.videoStart + $0 }
 
-        // Loudness: a first pass over the audio alone, over the range the outputs will hold.
-        let channels = min(job.audio.maxChannels, Int(source.audioDecoder?.codecContext.pointee.ch_layout.nb_channels ?? 0))
-        var sourceLevel: (loudness: Double?, truePeak: Double?) = (nil, nil)
-        var gain = 0.0
-        if source.hasAudio {
-            sourceLevel = try LoudnessScan.measure(job.source, sampleRate: job.audio.sampleRate, channels: channels,
-                                                   from: job.trim?.start ?? 0, to: job.trim?.end)
-            if let target = job.audio.loudnessTarget, let measured = sourceLevel.loudness { gain = min(job.audio.maxGain, target - measured) }
-        }
-        let codecs = job.renditions.map(\.audio).reduce(into: [AudioCodecSettings]()) { if !$0.contains($1) { $0.append($1) } }
-        let audio = try source.hasAudio ? AudioTrack(path: job.source, timeBase: source.audioTimeBase, sampleRate: job.audio.sampleRate,
-                                                    channels: channels, gainDB: gain,
-                                                    limit: job.audio.loudnessTarget == nil ? nil : job.audio.peakCeiling,
-                                                    codecs: codecs) : nil
+        let (audio, sourceLevel) = try prepareAudio(job, source: source)
 
         let staging = Staging()
         var workers: [RenditionWorker] = []
@@ -45,8 +32,43 @@ public enum Transcoder {
             staging.discard()
             throw error
         }
-        workers.forEach { $0.start() }
+        let frames: Int
+        do {
+            frames = try encodeAll(job, source: source, workers: workers, audio: audio, from: start, to: end, progress: progress)
+            if end == nil { try checkComplete(source, frames: frames, start: start) }
+        } catch {
+            workers.removeAll()
+            staging.discard()
+            throw error
+        }
+        progress?(TranscodeProgress(framesDone: frames, totalFrames: frames))
 
+        let hls: HLSTree?
+        do {
+            hls = try job.hls.map { try writeMaster($0, workers: workers, frameRate: av_q2d(source.frameRate), staging: staging) }
+            try staging.commit()
+        } catch {
+            staging.discard()
+            throw error
+        }
+        let outcome = audio.map { track in
+            AudioOutcome(sampleRate: track.sampleRate, channels: track.channels, sourceLoudness: sourceLevel.loudness,
+                         sourceTruePeak: sourceLevel.truePeak, gain: track.gainDB, outputLoudness: track.outputLoudness,
+                         outputTruePeak: track.outputTruePeak, limiterReduction: track.limiterReduction)
+        }
+        return TranscodeResult(source: job.source, frames: frames, duration: Double(frames) * frameSeconds,
+                               frameRate: av_q2d(source.frameRate), sourceStart: start - source.videoStart,
+                               keyframeInterval: job.keyframeInterval, renditions: workers.map { describe($0, audio: audio) },
+                               hls: hls, audio: outcome, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Starts the rendition threads, feeds them the source and waits for every one of them;
+    /// returns the frames handed out. A failure anywhere stops all threads, and the first
+    /// cause is rethrown.
+    private static func encodeAll(_ job: TranscodeJob, source: TranscodeSource, workers: [RenditionWorker], audio: AudioTrack?,
+                                  from start: Double, to end: Double?, progress: ((TranscodeProgress) -> Void)?) throws -> Int {
+        let frameSeconds = 1 / av_q2d(source.frameRate)
+        workers.forEach { $0.start() }
         var frames = 0
         var failure: Error?
         do {
@@ -68,37 +90,36 @@ public enum Transcoder {
         for worker in workers {
             do { try worker.join() } catch { workerFailure = workerFailure ?? error }
         }
-        if let failure = failure is QueueStopped ? workerFailure : failure ?? workerFailure {
-            workers.removeAll()
-            staging.discard()
-            throw failure
-        }
-        if end == nil, let declared = source.declaredDuration {
-            let decoded = Double(frames) * frameSeconds + (start - source.videoStart)
-            if declared - decoded > max(0.5, 3 * frameSeconds) {
-                staging.discard()
-                throw MediaError(.truncated, path: job.source, String(format: "is cut short: its video ends at %.2f s of the %.2f s it declares", decoded, declared))
-            }
-        }
-        progress?(TranscodeProgress(framesDone: frames, totalFrames: frames))
+        if let failure = failure is QueueStopped ? workerFailure : failure ?? workerFailure { throw failure }
+        return frames
+    }
 
-        let hls: HLSTree?
-        do {
-            hls = try job.hls.map { try writeMaster($0, workers: workers, frameRate: av_q2d(source.frameRate), staging: staging) }
-            try staging.commit()
-        } catch {
-            staging.discard()
-            throw error
+    /// A source whose video ends well before the length it declares is damaged.
+    private static func checkComplete(_ source: TranscodeSource, frames: Int, start: Double) throws {
+        guard let declared = source.declaredDuration else { return }
+        let frameSeconds = 1 / av_q2d(source.frameRate)
+        let decoded = Double(frames) * frameSeconds + (start - source.videoStart)
+        if declared - decoded > max(0.5, 3 * frameSeconds) {
+            throw MediaError(.truncated, path: source.path,
+                             String(format: "is cut short: its video ends at %.2f s of the %.2f s it declares", decoded, declared))
         }
-        let outcome = audio.map { track in
-            AudioOutcome(sampleRate: track.sampleRate, channels: track.channels, sourceLoudness: sourceLevel.loudness,
-                         sourceTruePeak: sourceLevel.truePeak, gain: track.gainDB, outputLoudness: track.outputLoudness,
-                         outputTruePeak: track.outputTruePeak, limiterReduction: track.limiterReduction)
-        }
-        return TranscodeResult(source: job.source, frames: frames, duration: Double(frames) * frameSeconds,
-                               frameRate: av_q2d(source.frameRate), sourceStart: start - source.videoStart,
-                               keyframeInterval: job.keyframeInterval, renditions: workers.map { describe($0, audio: audio) },
-                               hls: hls, audio: outcome, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The audio track of the outputs (nil without audio), with the loudness gain worked out
+    /// in a first pass over the audio alone, over the range the outputs will hold.
+    private static func prepareAudio(_ job: TranscodeJob, source: TranscodeSource) throws
+        -> (AudioTrack?, (loudness: Double?, truePeak: Double?)) {
+        guard source.hasAudio else { return (nil, (nil, nil)) }
+        let channels = min(job.audio.maxChannels, Int(source.audioDecoder?.codecContext.pointee.ch_layout.nb_channels ?? 0))
+        let level = try LoudnessScan.measure(job.source, sampleRate: job.audio.sampleRate, channels: channels,
+                                             from: job.trim?.start ?? 0, to: job.trim?.end)
+        var gain = 0.0
+        if let target = job.audio.loudnessTarget, let measured = level.loudness { gain = min(job.audio.maxGain, target - measured) }
+        let codecs = job.renditions.map(\.audio).reduce(into: [AudioCodecSettings]()) { if !$0.contains($1) { $0.append($1) } }
+        let track = try AudioTrack(path: job.source, timeBase: source.audioTimeBase, sampleRate: job.audio.sampleRate,
+                                   channels: channels, gainDB: gain,
+                                   limit: job.audio.loudnessTarget == nil ? nil : job.audio.peakCeiling, codecs: codecs)
+        return (track, level)
     }
 
     /// A rendition's thread has stopped (its error is the one to report).
