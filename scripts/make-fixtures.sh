@@ -94,6 +94,12 @@ ff -loop 1 -i "$photo" -i "$speech" -vf "scale=640:360:force_original_aspect_rat
 ff -i "$tmp/video-3s.mp4" -an -c copy "$tmp/video-noaudio.mp4"
 ff -i "$tmp/video-3s.mp4" -vn -c copy "$tmp/audio-only.m4a"
 head -c $(( $(stat -c %s "$tmp/video-3s.mp4") / 2 )) "$tmp/video-3s.mp4" > "$tmp/video-truncated.mp4"
+# damaged in the middle: 300 bytes of 0xFF at ten places a third of the way in
+cp "$tmp/video-speech.mp4" "$tmp/video-corrupt.mp4"
+size=$(stat -c %s "$tmp/video-corrupt.mp4")
+for i in $(seq 0 9); do
+  head -c 300 /dev/zero | tr '\0' '\377' | dd of="$tmp/video-corrupt.mp4" bs=1 seek=$(( size / 3 + i * 4000 )) conv=notrunc status=none
+done
 # no audio; a still picture for 1 s at each end of 2 s of motion (--trim-silence cuts still frames)
 ff -f lavfi -i "color=gray:s=320x180:r=25:d=1" -f lavfi -i "testsrc2=s=320x180:r=25:d=2" -f lavfi -i "color=gray:s=320x180:r=25:d=1" \
    -filter_complex "[0][1][2]concat=n=3:v=1:a=0,format=yuv420p" -c:v libx264 -preset ultrafast "$tmp/video-still-ends.mp4"

@@ -153,6 +153,7 @@ import TestSupport
     @Test(arguments: [
         ("video-truncated.mp4", "moov atom not found"),
         ("video-truncated-faststart.mp4", "cut short"),
+        ("video-corrupt.mp4", "damaged"),
         ("video-empty.mp4", ""),
         ("audio-only.m4a", "audio only"),
     ])

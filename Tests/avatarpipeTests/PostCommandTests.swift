@@ -45,6 +45,7 @@ import TestSupport
         ("video-empty.mp4", Int32(2)),
         ("audio-only.m4a", 2),
         ("video-truncated.mp4", 1),
+        ("video-corrupt.mp4", 1),
         ("text.wav", 2),
     ])
     func badVideos(file: String, exitCode: Int32) {

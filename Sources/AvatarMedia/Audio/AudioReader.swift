@@ -106,7 +106,7 @@ public final class AudioReader {
                 if try demuxer.read(into: packet) {
                     defer { packet.unref() }
                     guard packet.streamIndex == streamIndex else { continue }
-                    do { _ = try decoder.send(packet) } catch let error as FFmpegError where error.isInvalidData {
+                    do { _ = try decoder.send(packet) } catch let error as FFmpegError where error.isDamagedData {
                         summary.damagedPackets += 1
                     }
                 } else {
@@ -120,7 +120,7 @@ public final class AudioReader {
     private func receive(into frame: Frame, summary: inout AudioReadSummary) throws -> Decoder.Output {
         do {
             return try decoder.receive(into: frame)
-        } catch let error as FFmpegError where error.isInvalidData {
+        } catch let error as FFmpegError where error.isDamagedData {
             summary.damagedPackets += 1
             return .needsInput
         }

@@ -228,7 +228,7 @@ public final class VideoFrameReader {
             let output: Decoder.Output
             do {
                 output = try decoder.receive(into: decoded)
-            } catch let error as FFmpegError where error.isInvalidData {
+            } catch let error as FFmpegError where error.isDamagedData {
                 damagedPackets += 1
                 continue
             }
@@ -250,7 +250,7 @@ public final class VideoFrameReader {
                 if try demuxer.read(into: packet) {
                     defer { packet.unref() }
                     guard packet.streamIndex == streamIndex else { continue }
-                    do { _ = try decoder.send(packet) } catch let error as FFmpegError where error.isInvalidData {
+                    do { _ = try decoder.send(packet) } catch let error as FFmpegError where error.isDamagedData {
                         damagedPackets += 1
                     }
                 } else {

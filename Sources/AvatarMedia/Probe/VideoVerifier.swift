@@ -31,7 +31,7 @@ public enum VideoVerifier {
                 if try demuxer.read(into: packet) {
                     defer { packet.unref() }
                     guard packet.streamIndex == index else { continue }
-                    do { _ = try decoder.send(packet) } catch let error as FFmpegError where error.isInvalidData { damaged += 1 }
+                    do { _ = try decoder.send(packet) } catch let error as FFmpegError where error.isDamagedData { damaged += 1 }
                 } else {
                     _ = try decoder.send(nil)
                     inputDone = true
@@ -46,7 +46,7 @@ public enum VideoVerifier {
     }
 
     private static func receive(_ decoder: Decoder, _ frame: Frame, _ damaged: inout Int) throws -> Decoder.Output {
-        do { return try decoder.receive(into: frame) } catch let error as FFmpegError where error.isInvalidData {
+        do { return try decoder.receive(into: frame) } catch let error as FFmpegError where error.isDamagedData {
             damaged += 1
             return .needsInput
         }
