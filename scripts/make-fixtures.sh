@@ -94,6 +94,9 @@ ff -loop 1 -i "$photo" -i "$speech" -vf "scale=640:360:force_original_aspect_rat
 ff -i "$tmp/video-3s.mp4" -an -c copy "$tmp/video-noaudio.mp4"
 ff -i "$tmp/video-3s.mp4" -vn -c copy "$tmp/audio-only.m4a"
 head -c $(( $(stat -c %s "$tmp/video-3s.mp4") / 2 )) "$tmp/video-3s.mp4" > "$tmp/video-truncated.mp4"
+# 2 s of video with 3 s of audio (the renditions' audio must end with the video)
+ff -loop 1 -t 2 -i "$photo" -i "$speech" -vf "scale=320:180:force_original_aspect_ratio=decrease,pad=320:180:(ow-iw)/2:0,format=yuv420p" \
+   -r 25 -c:v libx264 -preset ultrafast -c:a aac -t 3 "$tmp/video-long-audio.mp4"
 # damaged in the middle: 300 bytes of 0xFF at ten places a third of the way in
 cp "$tmp/video-speech.mp4" "$tmp/video-corrupt.mp4"
 size=$(stat -c %s "$tmp/video-corrupt.mp4")

@@ -125,6 +125,21 @@ import TestSupport
         #expect(Self.keyframes(path).count == 1)
     }
 
+    @Test func theAudioEndsWithTheVideo() throws {
+        let directory = TemporaryDirectory()
+        defer { directory.remove() }
+        let source = Fixtures.generated("video-long-audio.mp4")
+        #expect(Self.duration(source, "a:0") > Self.duration(source, "v:0") + 0.5)
+        var job = TranscodeJob(source: source, renditions: [
+            TranscodeRendition(name: "180p", width: 320, height: 180, video: Self.fast, file: directory.file("video.mp4")),
+        ])
+        job.audio.loudnessTarget = nil
+        let result = try Transcoder.run(job)
+        let path = directory.file("video.mp4")
+        #expect(abs(Self.duration(path, "v:0") - result.duration) <= 0.04 + 1e-6)
+        #expect(abs(Self.duration(path, "a:0") - result.duration) <= 0.05, "audio \(Self.duration(path, "a:0")) s")
+    }
+
     @Test func aVideoWithoutAudioGivesVideoOnlyRenditions() throws {
         let directory = TemporaryDirectory()
         defer { directory.remove() }

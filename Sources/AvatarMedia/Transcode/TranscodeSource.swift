@@ -21,6 +21,8 @@ final class TranscodeSource {
     let height: Int
     /// Seconds the container declares for the video stream, or for the file.
     let declaredDuration: Double?
+    /// Seconds the video stream itself declares (nil when only the file says).
+    let videoStreamDuration: Double?
     /// The source instant of the video stream's first frame, in seconds.
     let videoStart: Double
 
@@ -56,7 +58,8 @@ final class TranscodeSource {
         guard width > 0, height > 0 else {
             throw MediaError(.corrupt, path: path, "declares a video of \(width)×\(height) pixels")
         }
-        declaredDuration = MediaProbe.seconds(stream.pointee.duration, videoTimeBase) ?? demuxer.duration
+        videoStreamDuration = MediaProbe.seconds(stream.pointee.duration, videoTimeBase)
+        declaredDuration = videoStreamDuration ?? demuxer.duration
         let start = stream.pointee.start_time
         videoStart = start == swift_AV_NOPTS_VALUE ? 0 : Double(start) * av_q2d(videoTimeBase)
     }

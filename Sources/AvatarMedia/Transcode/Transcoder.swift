@@ -159,7 +159,10 @@ public enum Transcoder {
                     origin = (seconds, pts)
                     // The end on the frame grid, so the audio is cut at the same instant.
                     outputEnd = end.map { seconds + (($0 - seconds) / frameSeconds).rounded() * frameSeconds }
-                    try audio?.begin(at: seconds, end: outputEnd, deliver)
+                    // Untrimmed, the audio still ends with the video: a longer soundtrack
+                    // would make players show (and play) a black tail.
+                    let videoEnd = source.videoStreamDuration.map { source.videoStart + $0 }
+                    try audio?.begin(at: seconds, end: outputEnd ?? videoEnd, deliver)
                 }
                 if let outputEnd, seconds >= outputEnd - frameSeconds / 2 {
                     videoDone = true
