@@ -56,7 +56,7 @@ final class ProgressDisplay: RunObserver, Sendable {
     func working(_ stage: String, done: Int, total: Int?, unit: String) {
         let now = Date()
         let plan = state.withLock { state -> (draw: Bool, rate: Double) in
-            if state.workStage != stage { (state.workStage, state.workStarted, state.lastQuarter) = (stage, now, -1) }
+            if state.workStage != stage { (state.workStage, state.workStarted, state.lastQuarter) = (stage, now, 0) }
             let rate = Double(done) / max(now.timeIntervalSince(state.workStarted), 0.001)
             if tty {
                 guard now.timeIntervalSince(state.lastDraw) >= 0.2 || done == total else { return (false, rate) }
