@@ -10,6 +10,17 @@ public struct AudioBlock {
         self.frames = frames
         self.channels = channels
     }
+
+    /// The first `frames` samples of per-channel arrays, as a block for the duration of `body`
+    /// (nothing happens for 0 frames).
+    public static func with(_ arrays: [[Float]], frames: Int, _ body: (AudioBlock) throws -> Void) throws {
+        guard frames > 0 else { return }
+        func nest(_ index: Int, _ collected: [UnsafeBufferPointer<Float>]) throws {
+            if index == arrays.count { return try body(AudioBlock(frames: frames, channels: collected)) }
+            try arrays[index].withUnsafeBufferPointer { try nest(index + 1, collected + [UnsafeBufferPointer(rebasing: $0[0..<frames])]) }
+        }
+        try nest(0, [])
+    }
 }
 
 public struct AudioReadSummary: Sendable, Equatable {

@@ -113,14 +113,6 @@ public final class PeakLimiter {
     private func emitOutput(_ frames: Int, _ emit: (AudioBlock) throws -> Void) throws {
         guard frames > 0 else { return }
         let copies = output
-        try withBuffers(copies, frames: frames) { try emit(AudioBlock(frames: frames, channels: $0)) }
-    }
-
-    private func withBuffers(_ arrays: [[Float]], frames: Int, _ body: ([UnsafeBufferPointer<Float>]) throws -> Void) throws {
-        func nest(_ index: Int, _ collected: [UnsafeBufferPointer<Float>]) throws {
-            if index == arrays.count { return try body(collected) }
-            try arrays[index].withUnsafeBufferPointer { try nest(index + 1, collected + [UnsafeBufferPointer(rebasing: $0[0..<frames])]) }
-        }
-        try nest(0, [])
+        try AudioBlock.with(copies, frames: frames, emit)
     }
 }

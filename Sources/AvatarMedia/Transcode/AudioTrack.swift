@@ -72,7 +72,7 @@ final class AudioTrack {
         try startPlacing(deliver)
         let samples = held
         held = Array(repeating: [], count: channels)
-        try withBlock(samples, count: samples.first?.count ?? 0) { try place($0, deliver) }
+        try AudioBlock.with(samples, frames: samples.first?.count ?? 0) { try place($0, deliver) }
     }
 
     /// Takes one decoded frame.
@@ -110,7 +110,7 @@ final class AudioTrack {
         } else if offset > 0 {
             // The audio starts after the video: silence until it does.
             let silence = Array(repeating: Array(repeating: Float(0), count: offset), count: channels)
-            try withBlock(silence, count: offset) { try place($0, deliver) }
+            try AudioBlock.with(silence, frames: offset) { try place($0, deliver) }
         }
     }
 
@@ -130,7 +130,7 @@ final class AudioTrack {
             if scratch[channel].count < part.frames { scratch[channel] = Array(repeating: 0, count: part.frames) }
             for i in 0..<part.frames { scratch[channel][i] = part.channels[channel][i] * gain }
         }
-        try withBlock(scratch, count: part.frames) { try limit($0, deliver) }
+        try AudioBlock.with(scratch, frames: part.frames) { try limit($0, deliver) }
     }
 
     private func limit(_ block: AudioBlock, _ deliver: Deliver) throws {
@@ -148,16 +148,6 @@ final class AudioTrack {
             try encoder.encode(block.channels, frames: block.frames) { try deliver(settings, $0) }
         }
     }
-
-    /// The first `count` samples of per-channel arrays as an AudioBlock.
-    private func withBlock(_ arrays: [[Float]], count: Int, _ body: (AudioBlock) throws -> Void) throws {
-        guard count > 0 else { return }
-        func nest(_ index: Int, _ collected: [UnsafeBufferPointer<Float>]) throws {
-            if index == arrays.count { return try body(AudioBlock(frames: count, channels: collected)) }
-            try arrays[index].withUnsafeBufferPointer { try nest(index + 1, collected + [UnsafeBufferPointer(rebasing: $0[0..<count])]) }
-        }
-        try nest(0, [])
-    }
 }
 
 /// The first pass of loudness normalisation: integrated loudness and true peak of the audio
@@ -168,9 +158,35 @@ enum LoudnessScan {
     /// Integrated loudness (LUFS) and true peak (dBTP) of `[start, end)`.
     static func measure(_ path: String, sampleRate: Int, channels: Int, from start: Double, to end: Double?) throws
         -> (loudness: Double?, truePeak: Double?) {
-        let reader = try AudioReader(path: path, sampleRate: sampleRate, channels: channels)
         var meter = LoudnessMeter(sampleRate: sampleRate, channelWeights: Array(repeating: 1, count: channels))
         var peak = TruePeakMeter(channels: channels)
+        try scan(path, sampleRate: sampleRate, channels: channels, from: start, to: end) { part in
+            meter.add(part)
+            peak.add(part)
+        }
+        return (meter.integrated, peak.dBTP)
+    }
+
+    /// Integrated loudness of `[start, end)` after `gainDB` and the true-peak limiter at
+    /// `ceiling` dBTP: where a loud gain lands once the limiter has taken its share.
+    static func loudness(_ path: String, sampleRate: Int, channels: Int, from start: Double, to end: Double?,
+                         gainDB: Double, ceiling: Double) throws -> Double? {
+        var meter = LoudnessMeter(sampleRate: sampleRate, channelWeights: Array(repeating: 1, count: channels))
+        let limiter = PeakLimiter(channels: channels, sampleRate: sampleRate, ceilingDBFS: ceiling, truePeak: true)
+        let gain = Float(pow(10, gainDB / 20))
+        var scratch = Array(repeating: [Float](), count: channels)
+        try scan(path, sampleRate: sampleRate, channels: channels, from: start, to: end) { part in
+            for channel in 0..<channels { scratch[channel] = part.channels[channel].map { $0 * gain } }
+            try AudioBlock.with(scratch, frames: part.frames) { try limiter.process($0) { meter.add($0) } }
+        }
+        try limiter.finish { meter.add($0) }
+        return meter.integrated
+    }
+
+    /// Hands the samples of `[start, end)` to `body` in blocks.
+    private static func scan(_ path: String, sampleRate: Int, channels: Int, from start: Double, to end: Double?,
+                             _ body: (AudioBlock) throws -> Void) throws {
+        let reader = try AudioReader(path: path, sampleRate: sampleRate, channels: channels)
         let first = Int(start * Double(sampleRate)), last = end.map { Int($0 * Double(sampleRate)) } ?? Int.max
         var position = 0
         do {
@@ -178,13 +194,10 @@ enum LoudnessScan {
                 defer { position += block.frames }
                 let from = max(0, first - position), to = min(block.frames, last - position)
                 if to > from {
-                    let part = AudioBlock(frames: to - from, channels: block.channels.map { UnsafeBufferPointer(rebasing: $0[from..<to]) })
-                    meter.add(part)
-                    peak.add(part)
+                    try body(AudioBlock(frames: to - from, channels: block.channels.map { UnsafeBufferPointer(rebasing: $0[from..<to]) }))
                 }
                 if position + block.frames >= last { throw Enough() }
             }
         } catch is Enough {}
-        return (meter.integrated, peak.dBTP)
     }
 }

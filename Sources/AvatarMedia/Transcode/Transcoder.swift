@@ -114,7 +114,17 @@ public enum Transcoder {
         let level = try LoudnessScan.measure(job.source, sampleRate: job.audio.sampleRate, channels: channels,
                                              from: job.trim?.start ?? 0, to: job.trim?.end)
         var gain = 0.0
-        if let target = job.audio.loudnessTarget, let measured = level.loudness { gain = min(job.audio.maxGain, target - measured) }
+        if let target = job.audio.loudnessTarget, let measured = level.loudness {
+            gain = min(job.audio.maxGain, target - measured)
+            // Where the limiter will take a share of a loud gain, measure what is left once
+            // and give that back (a second pass over the audio alone; cheap next to the video).
+            if let peak = level.truePeak, peak + gain > job.audio.peakCeiling + 0.5,
+               let limited = try LoudnessScan.loudness(job.source, sampleRate: job.audio.sampleRate, channels: channels,
+                                                       from: job.trim?.start ?? 0, to: job.trim?.end, gainDB: gain,
+                                                       ceiling: job.audio.peakCeiling) {
+                gain = min(job.audio.maxGain, gain + (target - limited))
+            }
+        }
         let codecs = job.renditions.map(\.audio).reduce(into: [AudioCodecSettings]()) { if !$0.contains($1) { $0.append($1) } }
         let track = try AudioTrack(path: job.source, timeBase: source.audioTimeBase, sampleRate: job.audio.sampleRate,
                                    channels: channels, gainDB: gain,
