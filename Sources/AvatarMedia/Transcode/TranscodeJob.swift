@@ -118,8 +118,9 @@ public struct AudioTreatment: Sendable, Equatable {
     /// Integrated loudness (LUFS, ITU-R BS.1770) to bring the audio to, measured over the
     /// output range in a first pass; nil keeps the level.
     public var loudnessTarget: Double?
-    /// The limiter after the gain keeps every sample under this level (dBFS).
-    public var peakCeiling = -1.0
+    /// The limiter after the gain keeps the true peak under this level (dBTP). AAC's own
+    /// overshoot adds a few tenths of a dB on decoding, so -1.5 here is -1 dBTP as played.
+    public var peakCeiling = -1.5
     /// The most the gain may raise a quiet source, in dB (beyond it noise comes up too).
     public var maxGain = 24.0
 
