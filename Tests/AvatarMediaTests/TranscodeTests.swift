@@ -101,6 +101,11 @@ import TestSupport
         let measured = try #require(Judge.ebur128Integrated(directory.file("video-360p.mp4")))
         #expect(abs(measured - -16) <= 0.5, "ebur128 says \(measured) LUFS")
         #expect(abs((result.audio?.outputLoudness ?? 0) - measured) <= 0.5)
+        // The true peak as a player decodes it (AAC overshoot included) stays under -1 dBTP.
+        let log = Judge.ffmpeg(["-nostats", "-i", directory.file("video-360p.mp4"), "-af", "ebur128=peak=true", "-f", "null", "-"]).stderr
+        let peakLine = try #require(log.split(separator: "\n").last { $0.contains("Peak:") })
+        let peak = try #require(peakLine.split(separator: " ").compactMap { Double($0) }.first)
+        #expect(peak <= -1.0, "true peak \(peak) dBTP")
 
         job.audio.loudnessTarget = nil
         _ = try Transcoder.run(job)
