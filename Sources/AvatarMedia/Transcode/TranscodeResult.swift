@@ -61,9 +61,13 @@ public struct HLSSegment: Sendable, Equatable {
     public var bytes: Int64
 }
 
-public struct AudioOutcome: Sendable, Equatable {
+/// The outputs' audio: its format, and its loudness (LUFS, BS.1770) and true peak (dBTP)
+/// before and after the gain and the true-peak limiter.
+public struct AudioOutcome: Codable, Sendable, Equatable {
     public var sampleRate: Int
     public var channels: Int
+    /// The loudness asked for; nil when the level was kept.
+    public var target: Double?
     /// Integrated loudness (LUFS) and true peak (dBTP) of the source over the output range.
     public var sourceLoudness: Double?
     public var sourceTruePeak: Double?

@@ -52,7 +52,8 @@ public enum Transcoder {
             throw error
         }
         let outcome = audio.map { track in
-            AudioOutcome(sampleRate: track.sampleRate, channels: track.channels, sourceLoudness: sourceLevel.loudness,
+            AudioOutcome(sampleRate: track.sampleRate, channels: track.channels, target: job.audio.loudnessTarget,
+                         sourceLoudness: sourceLevel.loudness,
                          sourceTruePeak: sourceLevel.truePeak, gain: track.gainDB, outputLoudness: track.outputLoudness,
                          outputTruePeak: track.outputTruePeak, limiterReduction: track.limiterReduction)
         }

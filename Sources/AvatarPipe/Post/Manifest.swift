@@ -26,7 +26,7 @@ public struct Manifest: Codable, Sendable {
     public var source: Entry?
     public var files: [Entry] = []
     /// The renditions' audio: loudness and true peak before and after, the gain, the limiter.
-    public var audio: RenditionsResult.Audio?
+    public var audio: AudioOutcome?
     /// Seconds each stage took.
     public var timings: [String: Double] = [:]
     public var notes: [String] = []

@@ -25,20 +25,6 @@ public struct RenditionFile: Codable, Sendable, Equatable {
 }
 
 public struct RenditionsResult: Codable, Sendable, Equatable {
-    public struct Audio: Codable, Sendable, Equatable {
-        public var sampleRate: Int
-        public var channels: Int
-        public var target: Double?
-        /// LUFS (integrated, BS.1770) and dBTP before and after: what the renditions carry.
-        public var sourceLoudness: Double?
-        public var sourceTruePeak: Double?
-        public var gain: Double
-        public var outputLoudness: Double?
-        public var outputTruePeak: Double?
-        /// The most the true-peak limiter (-1 dBTP) reduced the level, in dB.
-        public var limiterReduction: Double
-    }
-
     public var source: String
     public var files: [RenditionFile]
     public var frames: Int
@@ -48,7 +34,7 @@ public struct RenditionsResult: Codable, Sendable, Equatable {
     public var trimStart: Double?
     public var trimEnd: Double?
     /// Nil when the source has no audio: the renditions are then video only.
-    public var audio: Audio?
+    public var audio: AudioOutcome?
     public var seconds: Double
 }
 
@@ -128,15 +114,9 @@ public enum Renditions {
                     segments: playlist.segments.count, peakBitRate: playlist.bandwidth))
             }
         }
-        let audio = result.audio.map { outcome in
-            RenditionsResult.Audio(sampleRate: outcome.sampleRate, channels: outcome.channels, target: options.loudnessTarget,
-                                   sourceLoudness: outcome.sourceLoudness, sourceTruePeak: outcome.sourceTruePeak, gain: outcome.gain,
-                                   outputLoudness: outcome.outputLoudness, outputTruePeak: outcome.outputTruePeak,
-                                   limiterReduction: outcome.limiterReduction)
-        }
         return RenditionsResult(source: result.source, files: files, frames: result.frames, duration: result.duration,
                                 frameRate: result.frameRate, trimStart: options.trim.map { _ in result.sourceStart },
-                                trimEnd: options.trim.map { _ in result.sourceStart + result.duration }, audio: audio,
+                                trimEnd: options.trim.map { _ in result.sourceStart + result.duration }, audio: result.audio,
                                 seconds: result.seconds)
     }
 
