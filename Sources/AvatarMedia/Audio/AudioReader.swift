@@ -46,11 +46,7 @@ public final class AudioReader {
     private let demuxer: Demuxer
     private let decoder: Decoder
     private let streamIndex: Int32
-    private var outputLayout: AVChannelLayout
-    private var resampler: OpaquePointer?
-    private var resamplerInput: (channels: Int32, rate: Int32) = (0, 0)
-    private var buffers: [UnsafeMutablePointer<Float>] = []
-    private var capacity = 0
+    private let converter: AudioFrameConverter
 
     /// `sampleRate` nil keeps the file's rate; `mono` downmixes, otherwise channels are kept.
     public convenience init(path: String, sampleRate: Int? = nil, mono: Bool = false) throws {
@@ -76,25 +72,16 @@ public final class AudioReader {
             throw MediaError(.corrupt, path: path, "declares \(sourceChannels) channels at \(sourceSampleRate) Hz")
         }
         outputSampleRate = sampleRate ?? sourceSampleRate
-        if let requested, requested != sourceChannels {
-            outputLayout = AVChannelLayout()
-            av_channel_layout_default(&outputLayout, Int32(requested))
-        } else {
-            outputLayout = AVChannelLayout()
-            av_channel_layout_default(&outputLayout, Int32(sourceChannels))
-            if context.ch_layout.order != AV_CHANNEL_ORDER_UNSPEC {
-                var source = context.ch_layout
-                _ = av_channel_layout_copy(&outputLayout, &source)
-            }
+        var outputLayout = AVChannelLayout()
+        defer { av_channel_layout_uninit(&outputLayout) }
+        av_channel_layout_default(&outputLayout, Int32(requested ?? sourceChannels))
+        if requested == nil || requested == sourceChannels, context.ch_layout.order != AV_CHANNEL_ORDER_UNSPEC {
+            var source = context.ch_layout
+            _ = av_channel_layout_copy(&outputLayout, &source)
         }
         outputChannels = Int(outputLayout.nb_channels)
         channelWeights = AudioReader.weights(of: &outputLayout)
-    }
-
-    deinit {
-        swr_free(&resampler)
-        av_channel_layout_uninit(&outputLayout)
-        buffers.forEach { $0.deallocate() }
+        converter = AudioFrameConverter(path: path, sampleRate: outputSampleRate, layout: outputLayout)
     }
 
     /// Decodes the whole stream, calling `body` for each block.
@@ -138,62 +125,17 @@ public final class AudioReader {
     }
 
     private func convert(_ frame: UnsafeMutablePointer<AVFrame>, summary: inout AudioReadSummary, _ body: (AudioBlock) throws -> Void) throws {
-        let resampler = try resampler(for: frame)
-        let wanted = Int(swr_get_out_samples(resampler, frame.pointee.nb_samples))
-        reserve(wanted)
-        let produced = try buffers.withUnsafeBufferPointer { out -> Int32 in
-            try out.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self) { outPlanes in
-                let source = UnsafeMutableRawPointer(frame.pointee.extended_data)
-                    .assumingMemoryBound(to: UnsafePointer<UInt8>?.self)
-                let count = swr_convert(resampler, UnsafeMutablePointer(mutating: outPlanes.baseAddress), Int32(capacity),
-                                        source, frame.pointee.nb_samples)
-                return try ffcheck(count, "swr_convert", path: path)
-            }
+        try converter.convert(frame) { block in
+            summary.frames += Int64(block.frames)
+            try body(block)
         }
-        try deliver(Int(produced), summary: &summary, body)
     }
 
     private func flushResampler(summary: inout AudioReadSummary, _ body: (AudioBlock) throws -> Void) throws {
-        guard let resampler else { return }
-        reserve(4096)
-        while true {
-            let produced = try buffers.withUnsafeBufferPointer { out -> Int32 in
-                try out.withMemoryRebound(to: UnsafeMutablePointer<UInt8>?.self) { outPlanes in
-                    let count = swr_convert(resampler, UnsafeMutablePointer(mutating: outPlanes.baseAddress), Int32(capacity), nil, 0)
-                    return try ffcheck(count, "swr_convert", path: path)
-                }
-            }
-            if produced <= 0 { return }
-            try deliver(Int(produced), summary: &summary, body)
+        try converter.flush { block in
+            summary.frames += Int64(block.frames)
+            try body(block)
         }
-    }
-
-    private func deliver(_ frames: Int, summary: inout AudioReadSummary, _ body: (AudioBlock) throws -> Void) throws {
-        guard frames > 0 else { return }
-        summary.frames += Int64(frames)
-        try body(AudioBlock(frames: frames, channels: buffers.map { UnsafeBufferPointer(start: $0, count: frames) }))
-    }
-
-    private func resampler(for frame: UnsafeMutablePointer<AVFrame>) throws -> OpaquePointer {
-        if let resampler {
-            // The resampler is set up from the first frame; a stream that changes shape later is rare and unsupported.
-            guard frame.pointee.ch_layout.nb_channels == resamplerInput.channels,
-                  frame.pointee.sample_rate == resamplerInput.rate else {
-                throw MediaError(.unsupported, path: path, "changes its channel count or sample rate mid-stream")
-            }
-            return resampler
-        }
-        resamplerInput = (frame.pointee.ch_layout.nb_channels, frame.pointee.sample_rate)
-        let created = try ResamplerSetup.make(from: frame, to: &outputLayout, rate: outputSampleRate, path: path)
-        resampler = created
-        return created
-    }
-
-    private func reserve(_ frames: Int) {
-        guard frames > capacity || buffers.isEmpty else { return }
-        buffers.forEach { $0.deallocate() }
-        capacity = max(frames, 4096)
-        buffers = (0..<outputChannels).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: capacity) }
     }
 
     static func weights(of layout: inout AVChannelLayout) -> [Double] {

@@ -12,11 +12,21 @@ final class AudioFrameConverter {
     private var buffers: [UnsafeMutablePointer<Float>] = []
     private var capacity = 0
 
-    init(path: String, sampleRate: Int, channels: Int) {
+    /// The default layout of `channels`.
+    convenience init(path: String, sampleRate: Int, channels: Int) {
+        var layout = AVChannelLayout()
+        av_channel_layout_default(&layout, Int32(channels))
+        self.init(path: path, sampleRate: sampleRate, layout: layout)
+        av_channel_layout_uninit(&layout)
+    }
+
+    /// A copy of `layout` (a 5.1 source kept as 5.1 keeps its channel order).
+    init(path: String, sampleRate: Int, layout: AVChannelLayout) {
         self.path = path
         self.sampleRate = sampleRate
-        self.channels = channels
-        av_channel_layout_default(&layout, Int32(channels))
+        var source = layout
+        if av_channel_layout_copy(&self.layout, &source) < 0 { av_channel_layout_default(&self.layout, layout.nb_channels) }
+        channels = Int(self.layout.nb_channels)
     }
 
     deinit {
