@@ -12,6 +12,10 @@ struct PostOutputFlags: ParsableArguments {
     @Option(name: .customLong("poster-at"), help: ArgumentHelp("Take the poster at this time instead of choosing one.", valueName: "SECONDS"))
     var posterAt: Double?
     @Option(help: "How many thumbnails to write.") var thumbnails: Int = 5
+    @Option(name: .customLong("thumbnail-format"), help: ArgumentHelp("The thumbnails' format.", valueName: "jpeg|png"))
+    var thumbnailFormat: PictureOptions.StillFormat = .jpeg
+    @Option(name: .customLong("preview-format"), help: ArgumentHelp("The animated preview's format.", valueName: "webp|gif"))
+    var previewFormat: AnimatedImageWriter.Format = .webp
     @Flag(name: .customLong("no-page"), help: "Do not write index.html.") var noPage = false
     @Flag(name: .customLong("burn-captions"), help: "Also draw the captions into the renditions' pictures (needs --script).")
     var burnCaptions = false
@@ -29,6 +33,8 @@ struct PostOutputFlags: ParsableArguments {
         }
         guard (0...50).contains(thumbnails) else { throw UsageError("--thumbnails takes 0 to 50") }
         options.pictures.thumbnailCount = thumbnails
+        options.pictures.thumbnailFormat = thumbnailFormat
+        options.pictures.previewFormat = previewFormat
         options.pictures.posterAt = posterAt
         options.page = !noPage
         options.burnCaptions = burnCaptions
@@ -116,3 +122,6 @@ struct PostCommand: AsyncParsableCommand {
         return .range(start: start, end: end)
     }
 }
+
+extension PictureOptions.StillFormat: ExpressibleByArgument {}
+extension AnimatedImageWriter.Format: ExpressibleByArgument {}

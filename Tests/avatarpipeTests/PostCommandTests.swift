@@ -67,6 +67,21 @@ import TestSupport
         #expect(result.stderr.contains("no audio"))
     }
 
+    @Test func gifPreviewAndPNGThumbnailsOnRequest() throws {
+        let out = TemporaryDirectory()
+        defer { out.remove() }
+        let result = CLI.run(["post", Fixtures.generated("video-3s.mp4"), "--script", "Hello!", "--preview-format", "gif",
+                              "--thumbnail-format", "png", "--thumbnails", "2", "--no-page", "--out", out.path, "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Judge.probeValue(out.file("preview.gif"), entry: "stream=codec_name") == "gif")
+        #expect(Judge.probeValue(out.file("thumbs/thumb-02.png"), entry: "stream=codec_name") == "png")
+        #expect(!FileManager.default.fileExists(atPath: out.file("preview.webp")))
+        let manifest = try #require(CLI.json(result.stdout))
+        #expect(["aligned", "fallback"].contains(manifest["captions"] as? String ?? ""), "\(manifest["captions"] ?? "none")")
+        let wrong = CLI.run(["post", Fixtures.generated("video-3s.mp4"), "--preview-format", "avi", "--out", out.path])
+        #expect(wrong.status == 2)
+    }
+
     @Test func trimSilenceCutsStillFramesWhenThereIsNoAudio() {
         let out = TemporaryDirectory()
         defer { out.remove() }

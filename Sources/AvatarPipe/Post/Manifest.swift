@@ -27,6 +27,9 @@ public struct Manifest: Codable, Sendable {
     public var files: [Entry] = []
     /// The renditions' audio: loudness and true peak before and after, the gain, the limiter.
     public var audio: AudioOutcome?
+    /// How the captions were timed: `aligned` to the speech, or spread over it when the
+    /// alignment failed (nil: no captions).
+    public var captions: String?
     /// Seconds each stage took.
     public var timings: [String: Double] = [:]
     public var notes: [String] = []

@@ -94,6 +94,7 @@ public enum PostProcessor {
 
         var manifest = try buildManifest(video: video, directory: directory, renditions: renditions, pictures: pictures, notes: notes)
         manifest.timings = timings
+        manifest.captions = captionMethod
         try manifest.write(to: directory)
         if options.page {
             let content = PageContent.gather(jobDirectory: directory, title: options.title)
