@@ -14,16 +14,28 @@ import Testing
         var hook: @Sendable (DownloadProgress) -> Void { { [self] report in lock.withLock { recorded.append(report) } } }
     }
 
+    /// A test server and a fresh `render.mp4` path; `close` stops the one and removes the other.
+    struct Setup {
+        let server: TestServer
+        let directory = TemporaryDirectory("avatarhttp")
+        var path: String { directory.file("render.mp4") }
+
+        static func make() async throws -> Setup { Setup(server: try await TestServer.start()) }
+
+        func close() {
+            server.stop()
+            directory.remove()
+        }
+    }
+
     func contents(_ path: String) -> Data {
         FileManager.default.contents(atPath: path) ?? Data()
     }
 
     @Test func streamsToAFileWithProgress() async throws {
-        let server = try await TestServer.start()
-        defer { server.stop() }
-        let directory = TemporaryDirectory("avatarhttp")
-        defer { directory.remove() }
-        let path = directory.file("render.mp4")
+        let setup = try await Setup.make()
+        defer { setup.close() }
+        let (server, path) = (setup.server, setup.path)
         let progress = ProgressLog()
 
         let result = try await client.download(HTTPRequest(.get, server.url("/file?size=\(size)")), to: path,
@@ -41,11 +53,9 @@ import Testing
     }
 
     @Test func resumesAfterACutConnection() async throws {
-        let server = try await TestServer.start()
-        defer { server.stop() }
-        let directory = TemporaryDirectory("avatarhttp")
-        defer { directory.remove() }
-        let path = directory.file("render.mp4")
+        let setup = try await Setup.make()
+        defer { setup.close() }
+        let (server, path) = (setup.server, setup.path)
         let url = server.url("/file?size=\(size)&cut=100000&key=k")
 
         let error = try #require(await httpError { try await client.download(HTTPRequest(.get, url), to: path) })
@@ -63,11 +73,9 @@ import Testing
     }
 
     @Test func retriesResumeFromTheBytesWritten() async throws {
-        let server = try await TestServer.start()
-        defer { server.stop() }
-        let directory = TemporaryDirectory("avatarhttp")
-        defer { directory.remove() }
-        let path = directory.file("render.mp4")
+        let setup = try await Setup.make()
+        defer { setup.close() }
+        let (server, path) = (setup.server, setup.path)
         let recorder = SleepRecorder()
 
         let result = try await client.download(HTTPRequest(.get, server.url("/file?size=\(size)&cut=123456&key=k")),
@@ -81,11 +89,9 @@ import Testing
     }
 
     @Test func startsOverWhenTheServerIgnoresTheRange() async throws {
-        let server = try await TestServer.start()
-        defer { server.stop() }
-        let directory = TemporaryDirectory("avatarhttp")
-        defer { directory.remove() }
-        let path = directory.file("render.mp4")
+        let setup = try await Setup.make()
+        defer { setup.close() }
+        let (server, path) = (setup.server, setup.path)
         try Data(repeating: 0xEE, count: 5000).write(to: URL(fileURLWithPath: path))
 
         let result = try await client.download(HTTPRequest(.get, server.url("/file?size=\(size)&ignore_range=1&key=k")),
@@ -98,11 +104,9 @@ import Testing
     }
 
     @Test func refusesA206ForTheWrongRange() async throws {
-        let server = try await TestServer.start()
-        defer { server.stop() }
-        let directory = TemporaryDirectory("avatarhttp")
-        defer { directory.remove() }
-        let path = directory.file("render.mp4")
+        let setup = try await Setup.make()
+        defer { setup.close() }
+        let (server, path) = (setup.server, setup.path)
         let head = TestServer.fileContent(size: 1000)
         try head.write(to: URL(fileURLWithPath: path))
 
@@ -115,11 +119,9 @@ import Testing
     }
 
     @Test func aCompleteFileIsNotFetchedAgain() async throws {
-        let server = try await TestServer.start()
-        defer { server.stop() }
-        let directory = TemporaryDirectory("avatarhttp")
-        defer { directory.remove() }
-        let path = directory.file("render.mp4")
+        let setup = try await Setup.make()
+        defer { setup.close() }
+        let (server, path) = (setup.server, setup.path)
         let whole = TestServer.fileContent(size: size)
         try whole.write(to: URL(fileURLWithPath: path))
 
@@ -131,11 +133,9 @@ import Testing
     }
 
     @Test func anErrorAnswerNeverLandsInTheFile() async throws {
-        let server = try await TestServer.start()
-        defer { server.stop() }
-        let directory = TemporaryDirectory("avatarhttp")
-        defer { directory.remove() }
-        let path = directory.file("render.mp4")
+        let setup = try await Setup.make()
+        defer { setup.close() }
+        let (server, path) = (setup.server, setup.path)
         let head = TestServer.fileContent(size: 1000)
         try head.write(to: URL(fileURLWithPath: path))
 
