@@ -99,7 +99,7 @@ import Testing
     }
 
     @Test func aClosedPortMeansNothingWasSent() async throws {
-        let url = "http://127.0.0.1:\(closedPort())/v2/render"
+        let url = "http://127.0.0.1:\(Loopback.closedPort())/v2/render"
         let error = try #require(await httpError {
             try await client.send(HTTPRequest(.post, url, body: .data(Data("{}".utf8))))
         })

@@ -1,5 +1,6 @@
 import AvatarHTTP
 import Foundation
+import TestSupport
 import Testing
 
 @Suite struct RedactionTests {
@@ -73,7 +74,7 @@ import Testing
                                   retry: recorder.policy(.submit()))
         })
         let unreachable = try #require(await httpError {
-            try await client.send(HTTPRequest(.post, "http://127.0.0.1:\(closedPort())/v2?Signature=\(key)", headers: headers))
+            try await client.send(HTTPRequest(.post, "http://127.0.0.1:\(Loopback.closedPort())/v2?Signature=\(key)", headers: headers))
         })
         let dropped = try #require(await httpError {
             try await client.send(HTTPRequest(.post, server.url("/drop?X-Amz-Credential=\(key)"), headers: headers))

@@ -1,5 +1,6 @@
 import AvatarHTTP
 import Foundation
+import TestSupport
 import Testing
 
 /// The retry policies against a real server; the delays are recorded, never waited.
@@ -86,7 +87,7 @@ import Testing
 
     @Test func submitRetriesWhenNothingWasSent() async throws {
         let recorder = SleepRecorder()
-        let request = HTTPRequest(.post, "http://127.0.0.1:\(closedPort())/v2/render", body: body)
+        let request = HTTPRequest(.post, "http://127.0.0.1:\(Loopback.closedPort())/v2/render", body: body)
 
         let error = try #require(await httpError { try await client.send(request, retry: recorder.policy(.submit(maxAttempts: 3))) })
         #expect(error.kind == .cannotConnect)

@@ -241,7 +241,7 @@ import TestSupport
     }
 
     @Test func unreachableEndpointIsAClearError() async throws {
-        let port = MotoServer.closedPort()
+        let port = Loopback.closedPort()
         let configuration = try S3Configuration(
             location: S3Location(bucket: "my-bucket"), endpoint: S3Endpoint(parsing: "http://127.0.0.1:\(port)"),
             credentials: AWSCredentials(accessKeyID: "AKIAEXAMPLE000000001", secretAccessKey: "secret-EXAMPLE-key"))
@@ -369,22 +369,5 @@ extension MotoServer {
         let location = try S3Location(parsing: location)
         return try S3Configuration(location: location, endpoint: S3Endpoint(parsing: info.endpoint), region: region,
                                    credentials: credentials, signsPayload: signsPayload, checksURL: checksURL)
-    }
-
-
-    /// A port on 127.0.0.1 that nothing listens on: bound, read, and closed again.
-    static func closedPort() -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 ? getsockname(descriptor, pointer, &length) : -1
-            }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }
