@@ -11,7 +11,8 @@ final class AudioEncoder {
     private let frame: Frame
     private let packet: Packet
     private var nextPTS: Int64 = 0
-    let frameSize: Int32
+    /// Samples per frame the encoder takes (known once it is open).
+    private(set) var frameSize: Int32 = 0
     let channels: Int32
 
     /// `codecName` as libavcodec names encoders: `pcm_s16le`, `libmp3lame`, `aac`, `libopus`.
@@ -20,6 +21,11 @@ final class AudioEncoder {
         guard let codec = avcodec_find_encoder_by_name(codecName) else {
             throw MediaError(.unsupported, path: path, "this FFmpeg build has no \(codecName) encoder")
         }
+        // Allocated before the context: once it exists every stored property is set, and
+        // deinit frees it on any later throw.
+        self.channels = Int32(channels)
+        frame = try Frame()
+        packet = try Packet()
         guard let context = avcodec_alloc_context3(codec) else {
             throw FFmpegError(call: "avcodec_alloc_context3(\(codecName))", code: swift_AVERROR(ENOMEM), path: path)
         }
@@ -31,11 +37,8 @@ final class AudioEncoder {
         if let bitRate { context.pointee.bit_rate = Int64(bitRate) }
         if globalHeader { context.pointee.flags |= Int32(AV_CODEC_FLAG_GLOBAL_HEADER) }
         try ffcheck(avcodec_open2(context, codec, nil), "avcodec_open2(\(codecName))", path: path, context: context)
-        self.channels = Int32(channels)
         // PCM encoders take any frame size; give them blocks of 4096.
         frameSize = context.pointee.frame_size > 0 ? context.pointee.frame_size : 4096
-        frame = try Frame()
-        packet = try Packet()
         try setUpConversion(context)
     }
 

@@ -32,6 +32,9 @@ final class VideoEncoder {
         guard let codec = avcodec_find_encoder_by_name(settings.codecName) else {
             throw MediaError(.unsupported, path: path, "this FFmpeg build has no \(settings.codecName) encoder")
         }
+        // Everything that can fail before the context exists comes first: once it is
+        // allocated, every stored property is set and deinit frees it on any later throw.
+        packet = try Packet()
         guard let context = avcodec_alloc_context3(codec) else {
             throw FFmpegError(call: "avcodec_alloc_context3(\(settings.codecName))", code: swift_AVERROR(ENOMEM), path: path)
         }
@@ -59,7 +62,6 @@ final class VideoEncoder {
         defer { av_dict_free(&dictionary) }
         for (key, value) in settings.options { av_dict_set(&dictionary, key, value, 0) }
         try ffcheck(avcodec_open2(context, codec, &dictionary), "avcodec_open2(\(settings.codecName))", path: path, context: context)
-        packet = try Packet()
     }
 
     deinit {

@@ -57,35 +57,40 @@ public final class AnimatedImageWriter {
         // others (libwebp_anim gives the last frame one tick).
         let tick = av_d2q(settings.frameDuration, 100_000)
         temporary = AtomicFile.temporaryPath(for: path)
-        muxer = try Muxer(path: temporary, format: settings.format.rawValue)
-        let pixelFormat: AVPixelFormat
-        switch settings.format {
-        case .webp:
-            pixelFormat = AV_PIX_FMT_YUV420P
-            encoder = try Self.encoder("libwebp_anim", settings, pixelFormat: pixelFormat, tick: tick,
-                                       options: ["quality": "\(settings.quality)", "lossless": "0",
-                                                 "compression_level": "\(settings.compressionLevel)"],
-                                       globalHeader: muxer.wantsGlobalHeader, path: path)
-            palette = nil
-        case .gif:
-            pixelFormat = AV_PIX_FMT_RGB24
-            encoder = try Self.encoder("gif", settings, pixelFormat: AV_PIX_FMT_PAL8, tick: tick, options: [:],
-                                       globalHeader: muxer.wantsGlobalHeader, path: path)
-            palette = try PaletteGraph.make(width: settings.width, height: settings.height, pixelFormat: pixelFormat,
-                                       timeBase: tick, colors: settings.colors)
+        // deinit does not run for an init that throws: a failure here removes the file itself.
+        do {
+            let pixelFormat: AVPixelFormat = settings.format == .webp ? AV_PIX_FMT_YUV420P : AV_PIX_FMT_RGB24
+            // WebP's YUV is BT.601 limited range, swscale's default.
+            scaler = try Scaler(sourceWidth: Int32(settings.width), sourceHeight: Int32(settings.height), sourceFormat: AV_PIX_FMT_RGBA,
+                                fullRange: false, targetWidth: Int32(settings.width), targetHeight: Int32(settings.height),
+                                targetFormat: pixelFormat, flags: ImageConverter.Filter.bicubic.flags)
+            converted = try Frame()
+            converted.pointer.pointee.width = Int32(settings.width)
+            converted.pointer.pointee.height = Int32(settings.height)
+            converted.pointer.pointee.format = pixelFormat.rawValue
+            try ffcheck(av_frame_get_buffer(converted.pointer, 0), "av_frame_get_buffer", path: path)
+            let muxer = try Muxer(path: temporary, format: settings.format.rawValue)
+            self.muxer = muxer
+            switch settings.format {
+            case .webp:
+                encoder = try Self.encoder("libwebp_anim", settings, pixelFormat: pixelFormat, tick: tick,
+                                           options: ["quality": "\(settings.quality)", "lossless": "0",
+                                                     "compression_level": "\(settings.compressionLevel)"],
+                                           globalHeader: muxer.wantsGlobalHeader, path: path)
+                palette = nil
+            case .gif:
+                encoder = try Self.encoder("gif", settings, pixelFormat: AV_PIX_FMT_PAL8, tick: tick, options: [:],
+                                           globalHeader: muxer.wantsGlobalHeader, path: path)
+                palette = try PaletteGraph.make(width: settings.width, height: settings.height, pixelFormat: pixelFormat,
+                                                timeBase: tick, colors: settings.colors)
+            }
+            stream = try muxer.addStream(for: encoder.codecContext)
+            // Both muxers write the loop count: 0 is forever (the WebP muxer's default is once).
+            try muxer.writeHeader(options: ["loop": "0"])
+        } catch {
+            AtomicFile.discard(temporary)
+            throw error
         }
-        stream = try muxer.addStream(for: encoder.codecContext)
-        // Both muxers write the loop count: 0 is forever (the WebP muxer's default is once).
-        try muxer.writeHeader(options: ["loop": "0"])
-        converted = try Frame()
-        converted.pointer.pointee.width = Int32(settings.width)
-        converted.pointer.pointee.height = Int32(settings.height)
-        converted.pointer.pointee.format = pixelFormat.rawValue
-        try ffcheck(av_frame_get_buffer(converted.pointer, 0), "av_frame_get_buffer", path: path)
-        // WebP's YUV is BT.601 limited range, swscale's default.
-        scaler = try Scaler(sourceWidth: Int32(settings.width), sourceHeight: Int32(settings.height), sourceFormat: AV_PIX_FMT_RGBA,
-                            fullRange: false, targetWidth: Int32(settings.width), targetHeight: Int32(settings.height),
-                            targetFormat: pixelFormat, flags: ImageConverter.Filter.bicubic.flags)
     }
 
     deinit {

@@ -110,8 +110,7 @@ final class TranscodeSource {
     private func send(_ packet: Packet?, to decoder: Decoder, _ kind: Kind) throws -> Bool {
         do {
             return try decoder.send(packet)
-        } catch let error as FFmpegError {
-            // Whatever the decoder's code (invalid data, "patch welcome", EPERM…), it is the data.
+        } catch let error as FFmpegError where error.isDamagedData {
             throw MediaError(.corrupt, path: path, "has a damaged \(kind) packet at \(packet.map { time(of: $0, kind) } ?? "its end")"
                              + (error.logLine.map { " (FFmpeg: \($0))" } ?? ""))
         }
@@ -123,7 +122,7 @@ final class TranscodeSource {
             let output: Decoder.Output
             do {
                 output = try decoder.receive(into: frame)
-            } catch let error as FFmpegError {
+            } catch let error as FFmpegError where error.isDamagedData {
                 throw MediaError(.corrupt, path: path, "has damaged \(kind) data (FFmpeg: \(error.logLine ?? error.message))")
             }
             guard output == .frame else { return true }
