@@ -38,6 +38,7 @@ struct PostOutputFlags: ParsableArguments {
         options.pictures.posterAt = posterAt
         options.page = !noPage
         options.burnCaptions = burnCaptions
+        if burnCaptions && options.script == nil { throw UsageError("--burn-captions needs the words: give --script") }
     }
 }
 
@@ -69,7 +70,6 @@ struct PostCommand: AsyncParsableCommand {
         options.script = try script.map(ScriptArgument.read)?.text
         options.trim = try PostCommand.trim(trim, silence: trimSilence)
         try outputs.apply(to: &options)
-        if options.burnCaptions && options.script == nil { throw UsageError("--burn-captions needs the words: give --script") }
         let progress = ProgressDisplay()
         try await PostCommand.post(video: video, into: directory, options: options, progress: progress, json: json)
     }

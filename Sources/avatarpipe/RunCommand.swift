@@ -46,6 +46,12 @@ struct RunCommand: AsyncParsableCommand {
 
     mutating func run() async throws {
         if service.verbose { FFmpegLog.echo(.warning) }
+        // Every argument is checked before anything is fetched, prepared or paid for.
+        var postOptions = PostOptions(title: "")
+        postOptions.script = try script.map(ScriptArgument.read)?.text
+        if !noPost { try outputs.apply(to: &postOptions) }
+        if audio == nil && script == nil { throw UsageError("give --audio or --script: the render needs speech") }
+        guard waitTimeout.isFinite, waitTimeout > 0 else { throw UsageError("--wait-timeout takes a number of minutes above 0") }
         let progress = ProgressDisplay()
         let environment = try await RunEnvironment.make(sandbox: sandbox, service: service)
         var request: RunRequest
@@ -64,9 +70,9 @@ struct RunCommand: AsyncParsableCommand {
         await environment.stop()
         try RunOutput.finish(outcome, directory: out, json: json)
         guard !noPost, case .success = outcome else { return }
-        var options = PostOptions(title: request.parameters.videoTitle)
+        var options = postOptions
+        options.title = request.parameters.videoTitle
         options.script = request.parameters.script
-        try outputs.apply(to: &options)
         let render = (out as NSString).appendingPathComponent(RenderRunner.renderFile)
         do {
             try await PostCommand.post(video: render, into: out, options: options, progress: progress, json: false)
@@ -92,7 +98,6 @@ struct RunCommand: AsyncParsableCommand {
         request.forceNew = forceNew
         request.maxCostUSD = maxCost
         request.sourceURLs = inputs.sourceURLs
-        if audio == nil && scriptInput == nil { throw UsageError("give --audio or --script: the render needs speech") }
         return request
     }
 
@@ -127,6 +132,7 @@ struct ResumeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Service") var service: ServiceOptions
 
     mutating func run() async throws {
+        guard waitTimeout.isFinite, waitTimeout > 0 else { throw UsageError("--wait-timeout takes a number of minutes above 0") }
         let progress = ProgressDisplay()
         let environment = try await RunEnvironment.make(sandbox: sandbox, service: service)
         var runner = RenderRunner(client: environment.client, host: environment.host, cache: environment.cache)

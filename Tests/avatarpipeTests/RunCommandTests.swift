@@ -104,6 +104,17 @@ import TestSupport
         #expect(none.stderr.contains("SEGMIND_API_KEY"))
     }
 
+    @Test(arguments: [["--thumbnails", "99"], ["--loudness", "loud"], ["--burn-captions"], ["--wait-timeout", "nan"]])
+    func badArgumentsAreRefusedBeforeAnythingIsFetchedOrPaid(flags: [String]) {
+        let job = TemporaryDirectory(), cache = TemporaryDirectory()
+        defer { job.remove(); cache.remove() }
+        let result = CLI.run(["run", "--sandbox", "--photo", Fixtures.photo, "--audio", speech, "--out", job.path] + flags,
+                             environment: environment(cache))
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: job.file("job.json")))
+        #expect(!FileManager.default.fileExists(atPath: job.file("render.mp4")))
+    }
+
     @Test func blockedInputsAreRefusedBeforeAnythingIsPaid() async throws {
         let sandbox = try await SandboxProcess.start()
         defer { sandbox.stop() }
