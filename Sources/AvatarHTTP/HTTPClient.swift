@@ -26,11 +26,7 @@ public struct HTTPClient: Sendable {
     /// Sends the request and returns the answer, its body in memory (up to
     /// `request.maxResponseBytes`).
     public func send(_ request: HTTPRequest, retry policy: RetryPolicy = .never) async throws -> HTTPResponse {
-        var request = request
-        if policy.mode == .submit {
-            request.reusesConnection = false
-            request.followsRedirects = false
-        }
+        let request = request.prepared(for: policy)
         let redactor = self.redactor.knowing(request)
         var (response, retries) = try await retrying(request, policy: policy, redactor: redactor,
                                                        answer: { (response: HTTPResponse) -> HTTPResponse? in response }) {
@@ -63,6 +59,7 @@ public struct HTTPClient: Sendable {
     public func download(_ request: HTTPRequest, to path: String, resumingFrom offset: Int64 = 0,
                          retry policy: RetryPolicy = .never,
                          progress: (@Sendable (DownloadProgress) -> Void)? = nil) async throws -> DownloadResult {
+        let request = request.prepared(for: policy)
         let redactor = self.redactor.knowing(request)
         var offset = offset
         var validator: String?
@@ -241,5 +238,18 @@ extension HTTPError {
         default:
             return .other
         }
+    }
+}
+
+extension HTTPRequest {
+    /// A submit (a POST that may start something paid) goes out on a fresh connection and
+    /// follows no redirect, whichever method carries it (`send` or a synchronous `download`):
+    /// a reused connection that dies mid-request, or a redirect replayed, could submit twice.
+    func prepared(for policy: RetryPolicy) -> HTTPRequest {
+        guard policy.mode == .submit else { return self }
+        var request = self
+        request.reusesConnection = false
+        request.followsRedirects = false
+        return request
     }
 }
