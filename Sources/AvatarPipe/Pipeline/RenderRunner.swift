@@ -286,6 +286,9 @@ public struct RenderRunner: Sendable {
         do {
             _ = try await Offload.run { try VideoVerifier.verify(partial) }
         } catch {
+            // Not kept: `resume` would take the bad file as a finished download and fail
+            // the same way forever; without it, it downloads the render again.
+            AtomicFile.discard(partial)
             throw RenderError.notAVideo("\(error)")
         }
         try AtomicFile.commit(partial, to: (directory as NSString).appendingPathComponent(RenderRunner.renderFile))
