@@ -1,4 +1,5 @@
 import AvatarHTTP
+import AvatarMedia
 import AvatarPipe
 import AvatarSandbox
 import Foundation
@@ -98,10 +99,17 @@ enum RemoteInputs {
         let ext = (name as NSString).pathExtension
         let path = (directory as NSString).appendingPathComponent("source-\(role)" + (ext.isEmpty ? "" : ".\(ext)"))
         progress.stage("fetch", "downloading the \(role) from \(http.redactor.url(url)) to check it")
+        // Fetched under a temporary name: a failed or cut transfer leaves nothing in input/.
+        let temporary = AtomicFile.temporaryPath(for: path)
         do {
-            _ = try await http.download(HTTPRequest(.get, url), to: path, retry: .idempotent(maxAttempts: 4))
+            _ = try await http.download(HTTPRequest(.get, url), to: temporary, retry: .idempotent(maxAttempts: 4))
+            try AtomicFile.commit(temporary, to: path)
         } catch let error as HTTPError {
+            AtomicFile.discard(temporary)
             throw UsageError("cannot download the \(role) from \(error.url): \(error.description)")
+        } catch {
+            AtomicFile.discard(temporary)
+            throw error
         }
         return path
     }
