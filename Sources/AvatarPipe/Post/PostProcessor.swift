@@ -92,7 +92,8 @@ public enum PostProcessor {
         }
         timings["pictures"] = seconds(clock.now - start)
 
-        var manifest = try buildManifest(video: video, directory: directory, renditions: renditions, pictures: pictures, notes: notes)
+        var manifest = try buildManifest(video: video, directory: directory, renditions: renditions, pictures: pictures,
+                                         captions: track != nil, notes: notes)
         manifest.timings = timings
         manifest.captions = captionMethod
         try manifest.write(to: directory)
@@ -177,7 +178,10 @@ public enum PostProcessor {
             notes.append("the video has no audio: captions cannot be timed, none were written")
             return nil
         }
-        let captionOptions = options.captions
+        var settings = options.captions
+        // Cue gaps are counted in the video's frames.
+        if let rate = info.firstVideo?.frameRate, rate > 0 { settings.frameRate = rate }
+        let captionOptions = settings
         var track: CaptionTrack
         do {
             track = try await Offload.run { try CaptionAligner.align(script: script, audioPath: video, options: captionOptions) }
@@ -208,7 +212,7 @@ public enum PostProcessor {
     }
 
     static func buildManifest(video: String, directory: String, renditions: RenditionsResult, pictures: PictureSet?,
-                              notes: [String]) throws -> Manifest {
+                              captions: Bool, notes: [String]) throws -> Manifest {
         var manifest = Manifest()
         manifest.notes = notes
         manifest.audio = renditions.audio
@@ -236,7 +240,8 @@ public enum PostProcessor {
             }
             manifest.files.append(entry)
         }
-        for name in ["captions.vtt", "captions.srt"] where FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(name)) {
+        // Only this run's captions: a file left by an earlier run in the same directory is not listed.
+        for name in ["captions.vtt", "captions.srt"] where captions {
             manifest.files.append(try Manifest.entry(name, role: "captions", in: directory))
         }
         return manifest
