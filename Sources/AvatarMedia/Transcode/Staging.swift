@@ -31,9 +31,25 @@ final class Staging {
         return tree.final + temporaryPath.dropFirst(tree.temporary.count)
     }
 
+    /// Moves everything into place; if one move fails, the outputs already moved are removed
+    /// again (with the rest), so no partial set is left behind.
     func commit() throws {
-        for (temporary, final) in files { try AtomicFile.commit(temporary, to: final) }
+        var committed: [String] = []
+        do {
+            for (temporary, final) in files {
+                try AtomicFile.commit(temporary, to: final)
+                committed.append(final)
+            }
+            try commitTree()
+        } catch {
+            committed.forEach { try? FileManager.default.removeItem(atPath: $0) }
+            discard()
+            throw error
+        }
         files.removeAll()
+    }
+
+    private func commitTree() throws {
         if let tree {
             // A tree from an earlier run is set aside first: rename cannot replace a directory.
             let manager = FileManager.default
