@@ -19,7 +19,6 @@ final class ProgressDisplay: RunObserver, Sendable {
 
     private let state = Mutex(State())
     private let tty = Terminal.stderrIsTTY
-    private let started = Date()
 
     func stage(_ name: String, _ message: String) {
         closeLine()
@@ -45,8 +44,16 @@ final class ProgressDisplay: RunObserver, Sendable {
         if due { Terminal.log(line) }
     }
 
+    /// Called for every chunk libcurl hands over, on the transfer thread: drawn at most five
+    /// times a second.
     func downloading(_ progress: DownloadProgress) {
         guard tty else { return }
+        let due = state.withLock { state -> Bool in
+            guard Date().timeIntervalSince(state.lastDraw) >= 0.2 else { return false }
+            state.lastDraw = Date()
+            return true
+        }
+        guard due else { return }
         let total = progress.total.map { " of \(Format.bytes($0))" } ?? ""
         rewrite("[download] \(Format.bytes(progress.bytes))\(total)")
     }
