@@ -36,21 +36,23 @@ public struct TruePeakMeter {
         }
     }()
 
-    /// The last `tapsPerPhase` samples of each channel, oldest first.
-    private var history: [[Float]]
+    /// Per channel: the last `tapsPerPhase − 1` samples, then room for a block (reused).
+    private var lines: [[Float]]
+    private var scratch: [Float] = []
     /// The largest magnitude seen so far (linear).
     public private(set) var peak: Float = 0
 
     public init(channels: Int) {
-        history = Array(repeating: Array(repeating: 0, count: TruePeakMeter.tapsPerPhase), count: channels)
+        lines = Array(repeating: Array(repeating: 0, count: TruePeakMeter.tapsPerPhase - 1), count: channels)
     }
 
     /// The true peak so far in dBTP; nil before any sound.
     public var dBTP: Double? { peak > 0 ? 20 * log10(Double(peak)) : nil }
 
     public mutating func add(_ block: AudioBlock) {
-        var scratch: [Float] = []
-        framePeaks(block, into: &scratch)
+        var peaks = scratch
+        framePeaks(block, into: &peaks)
+        scratch = peaks
     }
 
     /// For each sample frame of `block`: the largest magnitude over the channels of the sample
@@ -59,13 +61,16 @@ public struct TruePeakMeter {
     public mutating func framePeaks(_ block: AudioBlock, into peaks: inout [Float]) {
         if peaks.count != block.frames { peaks = Array(repeating: 0, count: block.frames) } else { peaks.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
         let taps = TruePeakMeter.tapsPerPhase
-        for channel in 0..<min(history.count, block.channels.count) {
-            // The history followed by the block, so every tap reads a plain array.
-            let line = history[channel] + Array(block.channels[channel])
-            line.withUnsafeBufferPointer { samples in
+        // Phase 0 falls on a sample itself (its filter is a pure delay): the sample covers it.
+        let phases = TruePeakMeter.coefficients.dropFirst()
+        for channel in 0..<min(lines.count, block.channels.count) {
+            // The last samples of the previous block followed by this one, so every tap reads
+            // one array; the buffer keeps its capacity from block to block.
+            lines[channel].append(contentsOf: block.channels[channel])
+            lines[channel].withUnsafeBufferPointer { samples in
                 for i in 0..<block.frames {
                     var loudest = abs(samples[i + taps - 1])
-                    for phase in TruePeakMeter.coefficients {
+                    for phase in phases {
                         var sum: Float = 0
                         for k in 0..<taps { sum += phase[k] * samples[i + taps - 1 - k] }
                         loudest = max(loudest, abs(sum))
@@ -73,7 +78,7 @@ public struct TruePeakMeter {
                     peaks[i] = max(peaks[i], loudest)
                 }
             }
-            history[channel] = Array(line.suffix(taps))
+            lines[channel].removeFirst(block.frames)
         }
         peak = max(peak, peaks.max() ?? 0)
     }
