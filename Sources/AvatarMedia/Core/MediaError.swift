@@ -18,12 +18,12 @@ public struct FFmpegError: Error, Sendable, CustomStringConvertible {
     }
 
     public var isEndOfFile: Bool { code == swift_AVERROR_EOF }
-    public var isInvalidData: Bool { code == swift_AVERROR_INVALIDDATA }
     /// A decoder's answer to damaged input. Decoders answer bad data with many codes
     /// (invalid data, "patch welcome", a bare -1, even unlisted numbers from the AAC decoder),
     /// so any failure of a decode call other than out-of-memory or misuse counts.
     public var isDamagedData: Bool {
-        ![swift_AVERROR(ENOMEM), swift_AVERROR(EINVAL), swift_AVERROR_EOF, swift_AVERROR_EAGAIN].contains(code)
+        // (EOF and EAGAIN never get here: `Decoder` answers them itself.)
+        code != swift_AVERROR(ENOMEM) && code != swift_AVERROR(EINVAL)
     }
 
     public var description: String {

@@ -9,7 +9,6 @@ public final class AnimatedImageWriter {
         case webp, gif
 
         public var fileExtension: String { rawValue }
-        public var mimeType: String { self == .webp ? "image/webp" : "image/gif" }
     }
 
     public struct Settings: Sendable {

@@ -161,15 +161,14 @@ public struct S3Host: TempHost {
         }
     }
 
-    /// The request with its signature headers, ready to send. The session token travels in
-    /// a header the `Redactor` does not know by default.
+    /// The request with its signature headers, ready to send (the `Redactor` already knows
+    /// the session token's header).
     func signed(_ request: SigV4Request, payloadHash: String, body: HTTPRequest.Body) -> HTTPRequest {
         var headers = HTTPHeaders()
         for header in request.headers + signer.signingHeaders(for: request, payloadHash: payloadHash, at: now()) {
             headers.add(header.name, header.value)
         }
-        return HTTPRequest(HTTPMethod(rawValue: request.method), request.url, headers: headers, body: body,
-                           redaction: RedactionHints(headers: ["x-amz-security-token"]))
+        return HTTPRequest(HTTPMethod(rawValue: request.method), request.url, headers: headers, body: body)
     }
 
     private func failure(_ operation: S3Error.Operation, object: String, file: String? = nil,

@@ -20,7 +20,6 @@ struct StoryboardLayout: Sendable, Equatable {
 
     var rows: Int { (cues.count + columns - 1) / columns }
     var sheetWidth: Int { min(columns, cues.count) * tileWidth }
-    var sheetHeight: Int { rows * tileHeight }
 
     /// Tiles every `interval` seconds over `length` seconds; a last stretch shorter than an
     /// eighth of the interval joins the cue before it. Each tile shows the middle of its cue.
@@ -51,9 +50,8 @@ struct StoryboardLayout: Sendable, Equatable {
         return text
     }
 
-    /// `HH:MM:SS.mmm`, as WebVTT writes times.
+    /// `HH:MM:SS.mmm`, as WebVTT writes times (the captions' formatter).
     static func timestamp(_ milliseconds: Int) -> String {
-        let ms = max(0, milliseconds)
-        return String(format: "%02d:%02d:%02d.%03d", ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000)
+        CaptionWriter.timestamp(Double(max(0, milliseconds)) / 1000, separator: ".")
     }
 }
