@@ -44,7 +44,7 @@ public enum BurnedCaptions {
 
     /// Writes the script to `path` (replacing it).
     public static func write(_ cues: [CaptionCue], width: Int, height: Int, to path: String) throws {
-        try Data(assScript(cues, width: width, height: height).utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try JobFilesystem.write(Data(assScript(cues, width: width, height: height).utf8), to: path)
     }
 
     /// H:MM:SS.cc, ASS's centiseconds.

@@ -9,11 +9,7 @@ extension CaptionTrack {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let vtt = (directory as NSString).appendingPathComponent("captions.vtt")
         let srt = (directory as NSString).appendingPathComponent("captions.srt")
-        for (path, text) in [(vtt, webVTT), (srt, self.srt)] {
-            try AtomicFile.write(to: path) { temporary in
-                try Data(text.utf8).write(to: URL(fileURLWithPath: temporary))
-            }
-        }
+        for (path, text) in [(vtt, webVTT), (srt, self.srt)] { try JobFilesystem.write(Data(text.utf8), to: path) }
         return (vtt, srt)
     }
 }
