@@ -38,8 +38,6 @@ enum Main {
         } catch let error as UsageError {
             Terminal.error(error.description)
             exit(2)
-        } catch let error as ExitCodeError {
-            exit(error.code)
         } catch {
             // ArgumentParser's usage errors exit with EX_USAGE (64); avatarpipe promises 2.
             if Avatarpipe.exitCode(for: error).rawValue == 64 {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import AvatarHTTP
 import AvatarMedia
 import AvatarPipe
@@ -129,18 +130,18 @@ enum RunOutput {
             ReportPrinter.print(refusal.report, request: PreflightRequest(photoPath: refusal.report.photo?.path ?? "",
                                                                            audioPath: refusal.report.audio?.path))
             Terminal.error(refusal.description)
-            throw ExitCodeError(refusal.report.exitCode)
+            throw ExitCode(refusal.report.exitCode)
         case .failure(let error as RenderError):
             Terminal.error(error.description)
-            throw ExitCodeError(error.exitCode)
+            throw ExitCode(error.exitCode)
         case .failure(let error as UsageError):
             throw error
         case .failure(is CancellationError):
             Terminal.error("interrupted before anything was submitted")
-            throw ExitCodeError(130)
+            throw ExitCode(130)
         case .failure(let error):
             Terminal.error("\(error)")
-            throw ExitCodeError(1)
+            throw ExitCode(1)
         }
     }
 
@@ -162,7 +163,3 @@ enum RunOutput {
 }
 
 /// Exits with a given code after the message has been printed.
-struct ExitCodeError: Error {
-    var code: Int32
-    init(_ code: Int32) { self.code = code }
-}
