@@ -23,14 +23,7 @@ struct PostOutputFlags: ParsableArguments {
     func apply(to options: inout PostOptions) throws {
         options.renditions.hls = hls
         options.renditions.webm = webm
-        if loudness.lowercased() == "off" {
-            options.renditions.loudnessTarget = nil
-        } else {
-            guard let target = Double(loudness), (-40.0 ... -5.0).contains(target) else {
-                throw UsageError("--loudness \(loudness): give a target between -40 and -5 LUFS, or off")
-            }
-            options.renditions.loudnessTarget = target
-        }
+        options.renditions.loudnessTarget = try ArgumentCheck.loudness(loudness, flag: "--loudness", allowsOff: true)
         guard (0...50).contains(thumbnails) else { throw UsageError("--thumbnails takes 0 to 50") }
         options.pictures.thumbnailCount = thumbnails
         options.pictures.thumbnailFormat = thumbnailFormat
@@ -88,10 +81,10 @@ struct PostCommand: AsyncParsableCommand {
             }
         case .failure(let error as PostError):
             Terminal.error(error.description)
-            throw ExitCodeError(error.exitCode)
+            throw ExitCode(error.exitCode)
         case .failure(let error):
             Terminal.error("\(error)")
-            throw ExitCodeError(1)
+            throw ExitCode(1)
         }
     }
 
@@ -109,8 +102,7 @@ struct PostCommand: AsyncParsableCommand {
     static func trim(_ text: String?, silence: Double?) throws -> PostOptions.Trim? {
         if let text, silence != nil { throw UsageError("give --trim or --trim-silence, not both") }
         if let silence {
-            guard silence >= 0, silence.isFinite else { throw UsageError("--trim-silence takes a margin in seconds, 0 or more") }
-            return .silence(margin: silence)
+            return .silence(margin: try ArgumentCheck.silenceMargin(silence))
         }
         guard let text else { return nil }
         let parts = text.split(separator: "-", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }

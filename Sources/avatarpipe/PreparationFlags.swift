@@ -50,14 +50,27 @@ struct PreparationFlags: ParsableArguments {
             throw UsageError("--sample-rate \(sampleRate): choose 44100 or 48000")
         }
         options.audio.sampleRate = sampleRate
-        if let trimSilence, trimSilence < 0 || !trimSilence.isFinite {
-            throw UsageError("--trim-silence takes a margin in seconds, 0 or more")
-        }
-        options.audio.trimSilenceMargin = trimSilence
-        guard (-40.0 ... -5.0).contains(loudnessTarget) else {
-            throw UsageError("--loudness-target \(loudnessTarget): choose a target between -40 and -5 LUFS")
-        }
+        options.audio.trimSilenceMargin = try trimSilence.map(ArgumentCheck.silenceMargin)
+        _ = try ArgumentCheck.loudness(String(loudnessTarget), flag: "--loudness-target")
         options.audio.loudnessTarget = normalize ? loudnessTarget : nil
         return options
+    }
+}
+
+/// Checks shared by the commands' flags.
+enum ArgumentCheck {
+    /// A margin of silence in seconds (`--trim-silence`).
+    static func silenceMargin(_ value: Double) throws -> Double {
+        guard value >= 0, value.isFinite else { throw UsageError("--trim-silence takes a margin in seconds, 0 or more") }
+        return value
+    }
+
+    /// A loudness target in LUFS, from -40 to -5; with `allowsOff`, `off` gives nil (keep the level).
+    static func loudness(_ text: String, flag: String, allowsOff: Bool = false) throws -> Double? {
+        if allowsOff && text.lowercased() == "off" { return nil }
+        guard let value = Double(text), (-40.0 ... -5.0).contains(value) else {
+            throw UsageError("\(flag) \(text): choose a target between -40 and -5 LUFS" + (allowsOff ? ", or off" : ""))
+        }
+        return value
     }
 }
