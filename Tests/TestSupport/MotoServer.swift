@@ -57,27 +57,8 @@ public final class MotoServer: Sendable {
             throw MotoFailure(description: "moto-s3.py did not start (run scripts/setup.sh for moto): "
                 + line + String(errors.suffix(2000)))
         }
-        let server = MotoServer(process: process, info: info)
-        do {
-            try await server.waitUntilAnswering()
-        } catch {
-            server.stop()
-            throw error
-        }
-        return server
-    }
-
-    /// Polls until moto answers over HTTP, for at most a minute.
-    private func waitUntilAnswering() async throws {
-        let deadline = ContinuousClock.now + .seconds(60)
-        let probe = HTTPRequest(.get, info.endpoint + "/moto-api/data.json", timeouts: HTTPTimeouts(connect: .seconds(5)))
-        while true {
-            if let response = try? await HTTPClient().send(probe), response.status == 200 { return }
-            guard process.isRunning, ContinuousClock.now < deadline else {
-                throw MotoFailure(description: "moto at \(info.endpoint) does not answer")
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        // scripts/moto-s3.py prints its line only once moto answers over HTTP.
+        return MotoServer(process: process, info: info)
     }
 
     /// Kills the server (SIGKILL: a child of Foundation's Process may have SIGTERM blocked)
