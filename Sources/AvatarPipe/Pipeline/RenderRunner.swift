@@ -128,7 +128,7 @@ public struct RenderRunner: Sendable {
             try journal.record(.rendered, "reused the cached render of key \(key.prefix(16)) (nothing paid)", in: directory)
             return RunOutcome(journal: journal, report: report, reused: true)
         }
-        guard let entry = cache.entry(for: key), entry.jobDirectory != absolutePath(directory),
+        guard let entry = cache.entry(for: key), entry.jobDirectory != cache.absolute(directory),
               [.submitting, .submitted, .completed].contains(entry.stage) else { return nil }
         if entry.stage == .submitting {
             throw RenderError.maybeSubmitted(detail: "a submit of these same inputs from \(entry.jobDirectory) never got its answer",
@@ -356,10 +356,6 @@ public struct RenderRunner: Sendable {
         if let image = checked.image {
             try? PreflightPicture.write(image, report: checked.report, to: (directory as NSString).appendingPathComponent("preflight.png"))
         }
-    }
-
-    func absolutePath(_ path: String) -> String {
-        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
     }
 }
 
