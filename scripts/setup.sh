@@ -9,6 +9,7 @@ packages=(
   pkg-config
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   libcurl4-openssl-dev libpng-dev
+  libsqlite3-dev
   ffmpeg
   espeak-ng libespeak-ng-dev
   opencv-data

@@ -6,7 +6,7 @@ line on stdout. Exits on SIGTERM, or when its parent goes away (so it never outl
 tests that started it). With --tls CERT KEY it speaks HTTPS instead.
 
 Every request whose query has key=K is recorded under K (method, path, Range, If-Range,
-body length); GET /hits?key=K answers {"hits": n, "requests": [...]}.
+body length, and the x-api-key header if any); GET /hits?key=K answers {"hits": n, "requests": [...]}.
 
 Endpoints (any method unless said):
   /echo, /upload         the request as JSON: method, path, query, headers (lowercased
@@ -128,6 +128,7 @@ class Handler(BaseHTTPRequestHandler):
                     "path": url.path,
                     "range": self.headers.get("Range"),
                     "if_range": self.headers.get("If-Range"),
+                    "x_api_key": self.headers.get("x-api-key"),
                     "body_length": length,
                 })
                 hit_number = len(HITS[key])

@@ -170,7 +170,7 @@ public struct HTTPClient: Sendable {
     }
 
     /// A strong ETag, else Last-Modified: what `If-Range` may carry.
-    static func validator(in headers: HTTPHeaders) -> String? {
+    public static func validator(in headers: HTTPHeaders) -> String? {
         if let etag = headers["ETag"], !etag.hasPrefix("W/") { return etag }
         return headers["Last-Modified"]
     }

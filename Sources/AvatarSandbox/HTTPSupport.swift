@@ -131,3 +131,36 @@ final class ContinueHandler: ChannelInboundHandler, RemovableChannelHandler {
         context.fireChannelRead(data)
     }
 }
+
+/// Passes `remaining` bytes of a body on, then waits at the `downloads` gate before the rest:
+/// a download held mid-way, for tests that stop a client there.
+struct HoldingBodyWriter: ResponseBodyWriter {
+    var parent: any ResponseBodyWriter
+    var remaining: Int
+    let gates: SandboxGates
+    var waited = false
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        guard !waited else {
+            try await parent.write(buffer)
+            return
+        }
+        if buffer.readableBytes <= remaining {
+            remaining -= buffer.readableBytes
+            try await parent.write(buffer)
+            return
+        }
+        if remaining > 0, let head = buffer.getSlice(at: buffer.readerIndex, length: remaining) {
+            try await parent.write(head)
+        }
+        let rest = buffer.getSlice(at: buffer.readerIndex + remaining, length: buffer.readableBytes - remaining)
+        remaining = 0
+        waited = true
+        await gates.pass(.downloads)
+        if let rest { try await parent.write(rest) }
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await parent.finish(trailingHeaders)
+    }
+}

@@ -105,7 +105,12 @@ public final class Sandbox: Sendable {
     /// Arms faults and changes settings; returns what is in force now.
     @discardableResult
     public func control(_ control: SandboxControl) async -> SandboxSettings {
-        await engine.state.apply(control)
+        await engine.apply(control)
+    }
+
+    /// Returns once `count` requests have reached `gate` while it was closed.
+    public func held(_ gate: SandboxGate, count: Int = 1) async {
+        await engine.gates.arrived(gate, count: count)
     }
 
     public func settings() async -> SandboxSettings {
@@ -121,6 +126,8 @@ public final class Sandbox: Sendable {
             return !stopped
         }
         guard first else { return }
+        // Requests held at a gate go on, or the graceful shutdown would wait for them forever.
+        await engine.gates.openAll()
         await serviceGroup.triggerGracefulShutdown()
         let result = await server.result
         await engine.stopJobs()

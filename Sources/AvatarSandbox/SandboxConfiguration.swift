@@ -32,7 +32,7 @@ public struct SandboxConfiguration: Sendable {
     /// 0 picks a free port; `Sandbox.port` says which.
     public var port = 0
     /// The only `x-api-key` the sandbox accepts.
-    public var key = SandboxInfo.defaultKey
+    public var key = SandboxInfo.makeKey()
     /// Starting balance in credits (1 credit = 1 USD, as Segmind counts).
     public var balance = 100.0
     /// What one completed render costs.

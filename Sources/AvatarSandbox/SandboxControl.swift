@@ -83,6 +83,28 @@ public struct SandboxControl: Codable, Sendable, Equatable {
         }
     }
 
+    /// The next `count` output downloads get a defective video instead of the render:
+    /// `png` (a picture served as video/mp4) or `truncated` (the MP4 cut to 60% of its bytes,
+    /// served whole: the HTTP transfer is complete, the video is not).
+    public struct BadOutputs: Codable, Sendable, Equatable {
+        public enum Kind: String, Codable, Sendable { case png, truncated }
+        public var count: Int
+        public var kind: Kind
+
+        public init(count: Int = 1, kind: Kind) {
+            self.count = count
+            self.kind = kind
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            count = try container.decodeIfPresent(Int.self, forKey: .count) ?? 1
+            kind = try container.decode(Kind.self, forKey: .kind)
+        }
+
+        enum CodingKeys: String, CodingKey { case count, kind }
+    }
+
     /// Submits (v1 or v2) answered with an error status before they are looked at.
     public var failSubmits: FailRequests?
     /// Submits whose connection is closed without an answer, after the body was read and
@@ -92,6 +114,15 @@ public struct SandboxControl: Codable, Sendable, Equatable {
     /// Polls of status_url or response_url answered with an error status (500 unless said).
     public var failPolls: FailRequests?
     public var truncateDownloads: TruncateDownloads?
+    public var badOutputs: BadOutputs?
+    /// Gates to close and to open (`SandboxGate`).
+    public var hold: [SandboxGate]?
+    public var release: [SandboxGate]?
+    /// Bytes a held output download sends before it waits at the `downloads` gate.
+    public var holdDownloadsAfter: Int?
+    /// Accepted submits name this URL (plus `&id=…`) as their status and response URLs: a
+    /// service pointing the client at another origin ("" stops it).
+    public var foreignStatusURL: String?
     /// Disarms every fault first (then arms what this document gives).
     public var clearFaults: Bool?
 
@@ -110,7 +141,9 @@ public struct SandboxControl: Codable, Sendable, Equatable {
     public var acceptsWAVUploads: Bool?
 
     public init(failSubmits: FailRequests? = nil, dropSubmits: Int? = nil, failJobs: FailJobs? = nil,
-                failPolls: FailRequests? = nil, truncateDownloads: TruncateDownloads? = nil, clearFaults: Bool? = nil,
+                failPolls: FailRequests? = nil, truncateDownloads: TruncateDownloads? = nil, badOutputs: BadOutputs? = nil,
+                hold: [SandboxGate]? = nil, release: [SandboxGate]? = nil, holdDownloadsAfter: Int? = nil,
+                foreignStatusURL: String? = nil, clearFaults: Bool? = nil,
                 balance: Double? = nil, price: Double? = nil, requestsPerMinute: Int? = nil,
                 rateLimitScope: SandboxConfiguration.RateLimitScope? = nil, latency: Double? = nil,
                 resultLifetime: Double? = nil, advanceClock: Double? = nil,
@@ -121,6 +154,11 @@ public struct SandboxControl: Codable, Sendable, Equatable {
         self.failJobs = failJobs
         self.failPolls = failPolls
         self.truncateDownloads = truncateDownloads
+        self.badOutputs = badOutputs
+        self.hold = hold
+        self.release = release
+        self.holdDownloadsAfter = holdDownloadsAfter
+        self.foreignStatusURL = foreignStatusURL
         self.clearFaults = clearFaults
         self.balance = balance
         self.price = price
@@ -140,6 +178,10 @@ public struct SandboxControl: Codable, Sendable, Equatable {
         case failJobs = "fail_jobs"
         case failPolls = "fail_polls"
         case truncateDownloads = "truncate_downloads"
+        case badOutputs = "bad_outputs"
+        case hold, release
+        case holdDownloadsAfter = "hold_downloads_after"
+        case foreignStatusURL = "foreign_status_url"
         case clearFaults = "clear_faults"
         case balance, price, latency
         case requestsPerMinute = "requests_per_minute"
@@ -168,6 +210,8 @@ public struct SandboxSettings: Codable, Sendable, Equatable {
     public var clockOffset: Double
     /// The faults still armed (counts left).
     public var armed: SandboxControl
+    /// The gates now closed.
+    public var held: [SandboxGate] = []
 
     enum CodingKeys: String, CodingKey {
         case balance, price, latency, now, armed
@@ -178,5 +222,6 @@ public struct SandboxSettings: Codable, Sendable, Equatable {
         case v1Answer = "v1_answer"
         case acceptsWAVUploads = "accepts_wav_uploads"
         case clockOffset = "clock_offset"
+        case held
     }
 }

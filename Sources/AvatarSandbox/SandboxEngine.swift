@@ -6,6 +6,7 @@ import Synchronization
 /// job tasks, and the log.
 final class SandboxEngine: Sendable {
     let state: SandboxState
+    let gates = SandboxGates()
     let key: String
     let directory: String
     let resolution: PreviewSettings.Resolution
@@ -83,6 +84,7 @@ final class SandboxEngine: Sendable {
             }
             let left = Duration.seconds(latency) - (clock.now - started)
             if left > .zero { try? await Task.sleep(for: left) }
+            await gates.pass(.jobs)
             if let done = await state.complete(job.id, outputPath: output) {
                 let balance = await state.balance
                 log("job \(job.id): COMPLETED, charged \(Credits.text(done.charged ?? 0)), balance \(Credits.text(balance))")
@@ -95,8 +97,18 @@ final class SandboxEngine: Sendable {
         }
     }
 
+    /// Applies a control document: faults, settings and gates.
+    func apply(_ control: SandboxControl) async -> SandboxSettings {
+        if let gates = control.hold { await self.gates.close(gates) }
+        if let gates = control.release { await self.gates.open(gates) }
+        var settings = await state.apply(control)
+        settings.held = await gates.closedGates
+        return settings
+    }
+
     /// Cancels the jobs still waiting and waits for every job task to end.
     func stopJobs() async {
+        await gates.openAll()
         let running = tasks.withLock { tasks in
             let all = Array(tasks.values)
             tasks.removeAll()

@@ -26,6 +26,9 @@
 /// A job is charged when it COMPLETES, never when it FAILS; results expire
 /// `resultLifetime` (one hour) after submission.
 public enum SandboxInfo {
-    /// The API key the sandbox accepts unless told otherwise.
-    public static let defaultKey = "sandbox-key"
+    /// A key for a sandbox that was given none: made up, so that it is safe to print and
+    /// worthless anywhere else (a real key given with `--key` is never printed).
+    public static func makeKey() -> String {
+        "sbx-" + (0..<4).map { _ in String(format: "%08x", UInt32.random(in: 0...UInt32.max)) }.joined()
+    }
 }

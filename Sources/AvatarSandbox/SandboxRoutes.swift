@@ -16,6 +16,7 @@ extension SandboxEngine {
         }
         router.get("/sandbox/ledger") { request, _ in try await self.ledgerRoute(request) }
         router.post("/sandbox/control") { request, _ in try await self.controlRoute(request) }
+        router.get("/sandbox/held/:gate") { request, context in try await self.heldRoute(request, context: context) }
         router.post("/v2/heygen-avatar-iv") { request, context in try await self.submit(request, context: context, synchronous: false) }
         router.post("/v1/heygen-avatar-iv") { request, context in try await self.submit(request, context: context, synchronous: true) }
         router.get("/v2/requests/:id/status") { request, context in try await self.poll(request, context: context, full: false) }
@@ -160,7 +161,12 @@ extension SandboxEngine {
         }
         guard synchronous else {
             launch(job)
-            let status = "\(base)/v2/requests/\(id)/status", response = "\(base)/v2/requests/\(id)"
+            await gates.pass(.submitAnswers)
+            var status = "\(base)/v2/requests/\(id)/status", response = "\(base)/v2/requests/\(id)"
+            if let foreign = await state.foreignStatusURL {
+                status = foreign + (foreign.contains("?") ? "&" : "?") + "id=\(id)"
+                response = status
+            }
             return Reply.json(200, SubmitAnswer(requestID: id, status: "QUEUED", pollURL: status, statusURL: status,
                                                 responseURL: response))
         }
@@ -289,6 +295,7 @@ extension SandboxEngine {
                                   bytes: file.bytes.count)
             urls.append(url)
         }
+        await gates.pass(.uploads)
         return Reply.json(200, ["file_urls": urls])
     }
 
@@ -307,6 +314,12 @@ extension SandboxEngine {
             return Reply.error(404, "The output \(name) expired at \(SandboxEngine.iso8601(at)) and is gone")
         case .found(let job, _):
             guard let path = job.outputPath else { return Reply.error(404, "No such output: \(name)") }
+            if request.method == .get, let kind = await state.takeBadOutput() {
+                log("fault: \(request.uri.path) serves a defective video (\(kind.rawValue))")
+                let bad = try DefectiveOutput.make(kind, from: job, directory: job.directory)
+                let file = SandboxState.StoredFile(path: bad, contentType: "video/mp4", modified: Date())
+                return try await serveFile(file, name: "bad-\(kind.rawValue)-\(name)", request: request, context: context, truncatable: false)
+            }
             let file = SandboxState.StoredFile(path: path, contentType: "video/mp4", modified: job.finishedAt ?? job.submittedAt)
             return try await serveFile(file, name: name, request: request, context: context, truncatable: true)
         }
@@ -349,6 +362,12 @@ extension SandboxEngine {
             body = ResponseBody(contentLength: length) { writer in
                 try await whole.write(TruncatingBodyWriter(parent: writer, remaining: limit, channel: channel))
             }
+        } else if truncatable, await gates.isClosed(.downloads) {
+            let after = await state.holdDownloadsAfter, whole = body, gates = self.gates
+            log("hold: \(request.uri.path) will wait at the downloads gate after \(after) bytes")
+            body = ResponseBody(contentLength: length) { writer in
+                try await whole.write(HoldingBodyWriter(parent: writer, remaining: after, gates: gates))
+            }
         }
         return Response(status: status, headers: headers, body: body)
     }
@@ -358,6 +377,17 @@ extension SandboxEngine {
     func ledgerRoute(_ request: Request) async throws -> Response {
         if let refusal = await authorize(request, isSubmit: false, rateLimited: false) { return refusal }
         return Reply.json(200, await state.ledger())
+    }
+
+    /// Answers once `count` (default 1) requests have reached the gate while it was closed.
+    func heldRoute(_ request: Request, context: SandboxRequestContext) async throws -> Response {
+        if let refusal = await authorize(request, isSubmit: false, rateLimited: false) { return refusal }
+        guard let gate = SandboxGate(rawValue: context.parameters.get("gate") ?? "") else {
+            return Reply.error(404, "no such gate; gates: \(SandboxGate.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let count = request.uri.queryParameters.get("count").flatMap { Int($0) } ?? 1
+        await gates.arrived(gate, count: count)
+        return Reply.json(200, ["gate": gate.rawValue, "arrivals": String(await gates.arrivals(gate))])
     }
 
     func controlRoute(_ request: Request) async throws -> Response {
@@ -374,7 +404,7 @@ extension SandboxEngine {
             return Reply.error(400, "the body is not a sandbox control document: \(error)")
         }
         log("control: \(String(decoding: (try? Reply.encoder().encode(control)) ?? Data(), as: UTF8.self))")
-        return Reply.json(200, await state.apply(control))
+        return Reply.json(200, await apply(control))
     }
 
     // MARK: - Formats

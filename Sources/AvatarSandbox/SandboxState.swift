@@ -61,6 +61,8 @@ actor SandboxState {
     private(set) var outputShape: SandboxConfiguration.OutputShape
     private(set) var v1Answer: SandboxConfiguration.V1Answer
     private(set) var acceptsWAVUploads: Bool
+    private(set) var holdDownloadsAfter = 65536
+    private(set) var foreignStatusURL: String?
     private var clockOffset: TimeInterval = 0
     private var armed: SandboxControl
     private var requestTimes: [Date] = []
@@ -108,6 +110,13 @@ actor SandboxState {
         truncation.count -= 1
         armed.truncateDownloads = truncation.count > 0 ? truncation : nil
         return max(0, truncation.afterBytes)
+    }
+
+    func takeBadOutput() -> SandboxControl.BadOutputs.Kind? {
+        guard var bad = armed.badOutputs, bad.count > 0 else { return nil }
+        bad.count -= 1
+        armed.badOutputs = bad.count > 0 ? bad : nil
+        return bad.kind
     }
 
     private func take(_ fault: inout SandboxControl.FailRequests?) -> SandboxControl.FailRequests? {
@@ -248,6 +257,7 @@ actor SandboxState {
         if let fault = control.failJobs { armed.failJobs = fault.count > 0 ? fault : nil }
         if let fault = control.failPolls { armed.failPolls = fault.count > 0 ? fault : nil }
         if let fault = control.truncateDownloads { armed.truncateDownloads = fault.count > 0 ? fault : nil }
+        if let fault = control.badOutputs { armed.badOutputs = fault.count > 0 ? fault : nil }
         return armed
     }
 
@@ -266,6 +276,8 @@ actor SandboxState {
         if let value = control.outputShape { outputShape = value }
         if let value = control.v1Answer { v1Answer = value }
         if let value = control.acceptsWAVUploads { acceptsWAVUploads = value }
+        if let value = control.holdDownloadsAfter { holdDownloadsAfter = max(0, value) }
+        if let value = control.foreignStatusURL { foreignStatusURL = value.isEmpty ? nil : value }
         return settings()
     }
 

@@ -11,9 +11,11 @@ struct RunCommand: AsyncParsableCommand {
         commandName: "run",
         abstract: "Check, prepare, host, render once (paid), download.",
         discussion: """
-        One paid render per set of inputs, never two: the journal (DIR/job.json) records the \
-        submit before it leaves; a submit whose answer is lost ends with exit 4 and is never \
-        sent again by itself; a render of the same inputs is reused from the cache. \
+        One paid render per set of inputs, never two: the ledger holds a claim on the render \
+        (its inputs' hash and the API's origin) before the submit leaves, and any other run of \
+        the same inputs, in any directory, waits for that render instead of paying again; a \
+        submit whose answer is lost ends with exit 4 and is never sent again by itself; a \
+        stored render of the same inputs is reused. DIR/job.json mirrors the ledger. \
         --sandbox runs everything against the built-in fake of the API, offline and free.
         """
     )
@@ -31,7 +33,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The job directory.", valueName: "DIR")) var out: String = "avatarpipe-out"
     @Flag(help: "Run against the built-in sandbox on a loopback port: offline, free.") var sandbox = false
     @Option(help: "v2 (asynchronous, default) or v1 (synchronous, legacy).") var api: RunRequest.API = .v2
-    @Flag(name: .customLong("force-new"), help: "Submit even if an identical render was paid for or may be in flight.")
+    @Flag(name: .customLong("force-new"), help: "Submit a new render even if an identical one was paid for, or a submit of it died without its answer.")
     var forceNew = false
     @Option(name: .customLong("max-cost"), help: ArgumentHelp("Refuse to start when the estimate is above this.", valueName: "USD"))
     var maxCost: Double?
@@ -43,6 +45,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup(title: "Preparation") var preparation: PreparationFlags
     @OptionGroup(title: "Outputs (post-processing)") var outputs: PostOutputFlags
     @OptionGroup(title: "Service") var service: ServiceOptions
+    @OptionGroup(title: "Ledger") var ledger: LedgerOptions
 
     mutating func run() async throws {
         if service.verbose { FFmpegLog.echo(.warning) }
@@ -52,8 +55,11 @@ struct RunCommand: AsyncParsableCommand {
         if !noPost { try outputs.apply(to: &postOptions) }
         if audio == nil && script == nil { throw UsageError("give --audio or --script: the render needs speech") }
         guard waitTimeout.isFinite, waitTimeout > 0 else { throw UsageError("--wait-timeout takes a number of minutes above 0") }
+        if let maxCost, !(maxCost.isFinite && maxCost > 0) {
+            throw UsageError("--max-cost takes an amount of USD above 0 (\(maxCost) would not cap anything)")
+        }
         let progress = ProgressDisplay()
-        let environment = try await RunEnvironment.make(sandbox: sandbox, service: service)
+        let environment = try await RunEnvironment.make(sandbox: sandbox, service: service, ledger: ledger)
         var request: RunRequest
         do {
             request = try await makeRequest(environment: environment, progress: progress)
@@ -62,9 +68,9 @@ struct RunCommand: AsyncParsableCommand {
             throw error
         }
         request.api = api
-        var runner = RenderRunner(client: environment.client, host: environment.host, cache: environment.cache)
+        var runner = RenderRunner(client: environment.client, host: environment.host, ledger: environment.ledger)
         runner.observer = progress
-        runner.poller.deadline = .seconds(Int64(waitTimeout * 60))
+        runner.poller.deadline = .milliseconds(Int64(waitTimeout * 60_000))
         let outcome = await Interruptible.run { [request, runner] in try await runner.run(request) }
         progress.finish()
         await environment.stop()
@@ -124,20 +130,19 @@ struct ResumeCommand: AsyncParsableCommand {
     )
 
     @Argument(help: "The job directory (holding job.json).") var directory: String
-    @Flag(help: "Resume against the built-in sandbox (for jobs started with --sandbox in the same process only: a new sandbox does not know them).")
-    var sandbox = false
     @Option(name: .customLong("wait-timeout"), help: ArgumentHelp("Stop waiting after this many minutes.", valueName: "MIN"))
     var waitTimeout: Double = 20
     @Flag(help: "Print the journal (job.json) at the end.") var json = false
     @OptionGroup(title: "Service") var service: ServiceOptions
+    @OptionGroup(title: "Ledger") var ledger: LedgerOptions
 
     mutating func run() async throws {
         guard waitTimeout.isFinite, waitTimeout > 0 else { throw UsageError("--wait-timeout takes a number of minutes above 0") }
         let progress = ProgressDisplay()
-        let environment = try await RunEnvironment.make(sandbox: sandbox, service: service)
-        var runner = RenderRunner(client: environment.client, host: environment.host, cache: environment.cache)
+        let environment = try await RunEnvironment.make(sandbox: false, service: service, ledger: ledger)
+        var runner = RenderRunner(client: environment.client, host: environment.host, ledger: environment.ledger)
         runner.observer = progress
-        runner.poller.deadline = .seconds(Int64(waitTimeout * 60))
+        runner.poller.deadline = .milliseconds(Int64(waitTimeout * 60_000))
         let directory = self.directory
         let outcome = await Interruptible.run { [runner] in try await runner.resume(directory) }
         progress.finish()

@@ -5,35 +5,36 @@ import AvatarPipe
 import AvatarSandbox
 import Foundation
 
-/// The service a run talks to: the real API, or a sandbox started in this process on a
-/// loopback port (whose renders are cached apart, so a sandbox video can never stand in
-/// for a paid one).
+/// The service a run talks to (the real API, or a sandbox started in this process on a
+/// loopback port) and the ledger it keeps its claims in. The ledger keys renders by the
+/// API's origin, so a sandbox video can never stand in for a paid one.
 final class RunEnvironment: Sendable {
     let client: SegmindClient
     let host: TempHost
-    let cache: RenderCache
+    let ledger: any Ledger
     let sandbox: Sandbox?
 
-    private init(client: SegmindClient, host: TempHost, cache: RenderCache, sandbox: Sandbox?) {
+    private init(client: SegmindClient, host: TempHost, ledger: any Ledger, sandbox: Sandbox?) {
         self.client = client
         self.host = host
-        self.cache = cache
+        self.ledger = ledger
         self.sandbox = sandbox
     }
 
-    static func make(sandbox useSandbox: Bool, service: ServiceOptions) async throws -> RunEnvironment {
+    static func make(sandbox useSandbox: Bool, service: ServiceOptions, ledger ledgerOptions: LedgerOptions) async throws -> RunEnvironment {
         let http = service.http()
+        let ledger = try ledgerOptions.open()
         guard useSandbox else {
             let endpoint = try service.endpoint()
             return RunEnvironment(client: SegmindClient(endpoint: endpoint, http: http), host: try service.tempHost(endpoint: endpoint, http: http),
-                                  cache: .standard(), sandbox: nil)
+                                  ledger: ledger, sandbox: nil)
         }
         var configuration = SandboxConfiguration()
         configuration.latency = 1
         let sandbox = try await Sandbox.start(configuration)
         Terminal.log("[sandbox] the built-in fake of the API is serving \(sandbox.baseURL) (offline, free)")
-        let endpoint = ServiceEndpoint(apiBase: sandbox.baseURL, storageBase: sandbox.baseURL, apiKey: sandbox.key)
-        let cache = RenderCache(directory: RenderCache.standard().directory + "/sandbox")
+        var endpoint = ServiceEndpoint(apiBase: sandbox.baseURL, storageBase: sandbox.baseURL, apiKey: sandbox.key)
+        endpoint.isBuiltInSandbox = true
         let host: TempHost
         do {
             host = try service.tempHost(endpoint: endpoint, http: http)
@@ -41,7 +42,7 @@ final class RunEnvironment: Sendable {
             try? await sandbox.stop()
             throw error
         }
-        return RunEnvironment(client: SegmindClient(endpoint: endpoint, http: http), host: host, cache: cache, sandbox: sandbox)
+        return RunEnvironment(client: SegmindClient(endpoint: endpoint, http: http), host: host, ledger: ledger, sandbox: sandbox)
     }
 
     func stop() async {
@@ -66,6 +67,8 @@ enum Interruptible {
         }
         let result = await task.result
         for source in sources { source.cancel() }
+        // Ctrl-C works again for what follows (post-processing).
+        for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) }
         return result
     }
 }

@@ -18,8 +18,8 @@ struct SandboxCommand: AsyncParsableCommand {
         POST /v1/heygen-avatar-iv, GET /v1/get-user-credits) and the storage (POST /upload-asset) \
         on one base URL, with the same checks, status codes and headers as the service. Renders \
         are local stand-ins with a SANDBOX badge; nothing is paid. Prints the base URL and the key \
-        on stdout (one line each, or one JSON line with --json), logs requests on stderr, and stops \
-        on Ctrl-C or SIGTERM.
+        it made up on stdout (one line each, or one JSON line with --json); a key given with --key \
+        is never printed. Logs requests on stderr, and stops on Ctrl-C or SIGTERM.
 
         Faults can be armed here or at run time with POST /sandbox/control and the key, e.g. \
         {"fail_submits": {"count": 1, "status": 503, "retry_after": 2}}, {"drop_submits": 1}, \
@@ -35,8 +35,8 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "The address to listen on (loopback unless you mean otherwise).")
     var host: String = "127.0.0.1"
 
-    @Option(help: "The API key the sandbox accepts.")
-    var key: String = SandboxInfo.defaultKey
+    @Option(help: "The API key the sandbox accepts (default: one it makes up and prints).")
+    var key: String?
 
     @Option(help: ArgumentHelp("Seconds from submit to COMPLETED.", valueName: "SECONDS"))
     var latency: Double = 3
@@ -108,7 +108,7 @@ struct SandboxCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port \(port): give 0–65535") }
-        guard !key.isEmpty else { throw ValidationError("--key must not be empty") }
+        guard key?.isEmpty != true else { throw ValidationError("--key must not be empty") }
         guard latency >= 0, resultLifetime >= 0, balance.isFinite, price >= 0 else {
             throw ValidationError("--latency, --result-lifetime and --price must not be negative")
         }
@@ -125,17 +125,21 @@ struct SandboxCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let signals = StopSignals()
+        // Only a key the sandbox made up is printed: a real key given with --key (to try a
+        // script against the sandbox) must not end up in logs.
+        let shownKey = key == nil ? sandbox.key : nil
         if json {
-            let line = ["base_url": sandbox.baseURL, "key": sandbox.key]
+            var line = ["base_url": sandbox.baseURL]
+            line["key"] = shownKey
             let data = try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes])
             Terminal.out(String(decoding: data, as: UTF8.self))
         } else {
             Terminal.out(sandbox.baseURL)
-            Terminal.out(sandbox.key)
+            if let shownKey { Terminal.out(shownKey) }
         }
         Terminal.log("avatarpipe sandbox: listening on \(sandbox.baseURL) (API and storage); "
-            + "point a client at it with AVATARPIPE_API_BASE=\(sandbox.baseURL) and the key above. "
-            + "Ctrl-C stops.")
+            + "point a client at it with AVATARPIPE_API_BASE=\(sandbox.baseURL) and "
+            + (shownKey == nil ? "the key given with --key. " : "the key above. ") + "Ctrl-C stops.")
         let name = await signals.next()
         Terminal.log("avatarpipe sandbox: \(name): stopping (again to quit at once)")
         signals.exitOnNext()
@@ -154,7 +158,7 @@ struct SandboxCommand: AsyncParsableCommand {
         var configuration = SandboxConfiguration()
         configuration.host = host
         configuration.port = port
-        configuration.key = key
+        if let key { configuration.key = key }
         configuration.latency = latency
         configuration.balance = balance
         configuration.price = price

@@ -4,12 +4,13 @@ import AvatarSandbox
 import Foundation
 import TestSupport
 
-/// A sandbox on a loopback port, a job directory and a render cache of their own, and a
-/// runner pointed at them with a quick poller.
+/// A sandbox on a loopback port, a job directory and a ledger of their own, and a runner
+/// pointed at them with a quick poller.
 struct Harness {
     let sandbox: Sandbox
     let job: TemporaryDirectory
-    let cacheDirectory: TemporaryDirectory
+    let stateDirectory: TemporaryDirectory
+    let ledger: SQLiteLedger
     var runner: RenderRunner
 
     static func start(_ configure: (inout SandboxConfiguration) -> Void = { _ in }) async throws -> Harness {
@@ -18,16 +19,17 @@ struct Harness {
         configure(&configuration)
         let sandbox = try await Sandbox.start(configuration)
         let endpoint = ServiceEndpoint(apiBase: sandbox.baseURL, storageBase: sandbox.baseURL, apiKey: sandbox.key)
-        let cache = TemporaryDirectory("avatarpipe-cache")
-        var runner = RenderRunner(client: SegmindClient(endpoint: endpoint), host: SegmindHost(endpoint: endpoint),
-                                  cache: RenderCache(directory: cache.path))
+        let state = TemporaryDirectory("avatarpipe-state")
+        let ledger = try SQLiteLedger(path: state.file("ledger.sqlite"))
+        var runner = RenderRunner(client: SegmindClient(endpoint: endpoint), host: SegmindHost(endpoint: endpoint), ledger: ledger)
+        runner.followInterval = .milliseconds(20)
         runner.poller.initialInterval = .milliseconds(50)
         runner.poller.maxInterval = .milliseconds(200)
         runner.poller.deadline = .seconds(120)
         // Backoff waits in the retry policies are real but short.
         runner.client.submitRetry.initialDelay = .milliseconds(10)
         runner.client.readRetry.initialDelay = .milliseconds(10)
-        return Harness(sandbox: sandbox, job: TemporaryDirectory("avatarpipe-job"), cacheDirectory: cache, runner: runner)
+        return Harness(sandbox: sandbox, job: TemporaryDirectory("avatarpipe-job"), stateDirectory: state, ledger: ledger, runner: runner)
     }
 
     func request(in directory: String? = nil, api: RunRequest.API = .v2, audio: String? = Fixtures.generated("speech-2.5s.wav"),
@@ -50,7 +52,7 @@ struct Harness {
     func stop() async {
         try? await sandbox.stop()
         job.remove()
-        cacheDirectory.remove()
+        stateDirectory.remove()
     }
 
     /// Every file of the job directory, read as text, does not contain the key.

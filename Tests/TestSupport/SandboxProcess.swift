@@ -43,6 +43,34 @@ public final class SandboxProcess: Sendable {
         return (try JSONSerialization.jsonObject(with: response.body) as? [String: Any]) ?? [:]
     }
 
+    /// Arms faults, changes settings, closes or opens gates (`POST /sandbox/control`).
+    @discardableResult
+    public func control(_ document: [String: Any]) async throws -> [String: Any] {
+        let body = try JSONSerialization.data(withJSONObject: document)
+        let response = try await HTTPClient().send(HTTPRequest(.post, baseURL + "/sandbox/control", headers: ["x-api-key": key,
+                                                                                                           "Content-Type": "application/json"],
+                                                               body: .data(body)))
+        guard response.status == 200 else {
+            throw MotoFailure(description: "sandbox control answered \(response.status): \(String(decoding: response.body, as: UTF8.self))")
+        }
+        return (try JSONSerialization.jsonObject(with: response.body) as? [String: Any]) ?? [:]
+    }
+
+    /// Returns once `count` requests have reached the closed `gate` (uploads, submit_answers,
+    /// jobs, downloads).
+    public func held(_ gate: String, count: Int = 1) async throws {
+        var request = HTTPRequest(.get, baseURL + "/sandbox/held/\(gate)?count=\(count)", headers: ["x-api-key": key])
+        request.timeouts = HTTPTimeouts(connect: .seconds(5), lowSpeedLimit: 0, lowSpeedTime: .seconds(300), total: .seconds(300))
+        let response = try await HTTPClient().send(request)
+        guard response.status == 200 else { throw MotoFailure(description: "sandbox held/\(gate) answered \(response.status)") }
+    }
+
+    /// The number of accepted submissions and of charges in the sandbox's ledger.
+    public func counts() async throws -> (submissions: Int, charges: Int) {
+        let ledger = try await ledger()
+        return ((ledger["submissions"] as? [Any])?.count ?? -1, (ledger["charges"] as? [Any])?.count ?? -1)
+    }
+
     /// A key file for `--key-file`.
     public func keyFile(in directory: TemporaryDirectory) -> String {
         let path = directory.file("api-key")

@@ -9,7 +9,7 @@ import TestSupport
     let speech = Fixtures.generated("speech-2.5s.wav")
 
     func environment(_ cache: TemporaryDirectory) -> [String: String] {
-        ["AVATARPIPE_CACHE": cache.path, "SEGMIND_API_KEY": ""]
+        ["AVATARPIPE_LEDGER": cache.file("ledger.sqlite"), "SEGMIND_API_KEY": ""]
     }
 
     func anyFileContains(_ text: String, in directory: String) -> Bool {
@@ -32,8 +32,8 @@ import TestSupport
             #expect(FileManager.default.fileExists(atPath: job.file(name)), "\(name)")
         }
         #expect(Judge.probeValue(job.file("render.mp4"), entry: "stream=codec_name", stream: "v:0") == "h264")
-        #expect(!(result.stdout + result.stderr).contains("sandbox-key"))
-        #expect(!anyFileContains("sandbox-key", in: job.path))
+        #expect(!(result.stdout + result.stderr).contains("sbx-"))
+        #expect(!anyFileContains("sbx-", in: job.path))
     }
 
     @Test func droppedSubmitEndsWithExitFourAndNothingSubmitsAgain() async throws {
@@ -95,7 +95,7 @@ import TestSupport
         let credits = CLI.run(["credits", "--api-base", sandbox.baseURL, "--key-file", sandbox.keyFile(in: cache)], environment: environment(cache))
         #expect(credits.status == 0)
         #expect(credits.stdout.hasPrefix("100.00 credits"))
-        let wrong = CLI.run(["credits", "--api-base", sandbox.baseURL], environment: ["SEGMIND_API_KEY": "not-the-key", "AVATARPIPE_CACHE": cache.path])
+        let wrong = CLI.run(["credits", "--api-base", sandbox.baseURL], environment: ["SEGMIND_API_KEY": "not-the-key", "AVATARPIPE_LEDGER": cache.file("ledger.sqlite")])
         #expect(wrong.status == 1)
         #expect(wrong.stderr.contains("401"))
         #expect(!wrong.stderr.contains("not-the-key"))

@@ -1,12 +1,18 @@
 import Foundation
 
-/// `job.json`: the journal of one video. Written atomically after every step that matters,
-/// and before the step that spends money: a submit is recorded as `submitting` before the
-/// request leaves and as `submitted` (with the request id and URLs) the moment the answer
-/// arrives. No secret is ever written here: hosted URLs are stored redacted.
+/// `job.json`: the readable mirror of one job directory. The truth about the render (the
+/// claim, the request id, the stored video, the charge) is the ledger's; this file repeats
+/// it, written atomically after each step, so that a person (or a script) can read a job
+/// directory without the ledger. It names the ledger and the render's row there, which is
+/// what `resume` works from. No secret is ever written here: URLs are stored redacted.
 public struct JobJournal: Codable, Sendable {
     public enum Stage: String, Codable, Sendable {
-        case created, checked, prepared, hosted
+        case created, checked, prepared
+        /// This process holds the ledger's claim on the render (nothing sent yet).
+        case claimed
+        /// Another process holds the claim: this job waits for its render.
+        case following
+        case hosted
         /// The submit request was (or was about to be) sent; its answer is unknown.
         case submitting
         case submitted, completed
@@ -56,11 +62,16 @@ public struct JobJournal: Codable, Sendable {
         public var message: String
     }
 
-    public var schemaVersion = 1
+    public var schemaVersion = 2
     public var createdAt: Date
     public var updatedAt: Date
     public var stage: Stage
     public var api: String
+    /// The API base's origin the render belongs to (`sandbox:built-in` for `--sandbox`).
+    public var endpoint: String?
+    /// The ledger that holds the truth, and this render's row in it.
+    public var ledger: String?
+    public var renderId: Int64?
     public var host: String?
     public var inputs: [String: FileRecord] = [:]
     public var script: String?
@@ -82,7 +93,7 @@ public struct JobJournal: Codable, Sendable {
     public var events: [Event] = []
 
     enum CodingKeys: String, CodingKey {
-        case schemaVersion, createdAt, updatedAt, stage, api, host, inputs, script, prepared, parameters, renderKey, estimateUsd
+        case schemaVersion, createdAt, updatedAt, stage, api, endpoint, ledger, renderId, host, inputs, script, prepared, parameters, renderKey, estimateUsd
         case hosted, submission, submitStartedAt, serviceStatus, serviceError, outputURL = "outputUrl", credits, render, reusedFrom
         case timings, events
     }

@@ -2,40 +2,56 @@ import AvatarHTTP
 import AvatarMedia
 import Foundation
 
-/// One paid render, end to end, with the money rules of DESIGN.md: check and prepare for
-/// free; reuse a render of the same inputs instead of paying again; refuse when the balance
-/// or --max-cost would not cover it; write the journal before the submit leaves and the
-/// request id the moment it is known; submit once and never again by itself when the
-/// answer leaves open whether it was accepted; poll with a deadline; download resumably
-/// and atomically, verify the video, and record what the balance says it cost.
+/// One paid render, end to end, on the money rules of DESIGN.md, which live in the ledger:
+///
+/// 0. Before a submit can leave, a claim on (render key, endpoint) is committed with this
+///    process as its owner; a process that finds a live claim follows it and never submits.
+/// 1. The request id is written to the ledger (and job.json) the moment the answer arrives.
+/// 2. A submit whose answer leaves open whether it was accepted stays `submitting`: nothing
+///    submits it again but `--force-new`, which keeps the old claim as abandoned.
+/// 3. A stored render of the same key on the same endpoint is reused, never paid again.
+/// 4. The video is verified whole before it is stored; render.mp4 is a link of the stored
+///    copy, put in place atomically, and never replaced.
+/// 5. Waiting has a deadline; the download resumes with Range, only onto bytes of the same
+///    request and the same file (its validator is kept in the ledger).
+/// 6. The key goes only to the API's and the storage's origins (`SegmindClient`).
+/// 7. A download that fails verification is set aside, never deleted; a local failure is
+///    not the video's fault. Anything that fails after the answer arrived is exit 4.
 public struct RenderRunner: Sendable {
     public var client: SegmindClient
     public var host: TempHost
-    public var cache: RenderCache
+    public var ledger: any Ledger
     public var poller = RenderPoller()
     public var observer: RunObserver?
+    /// How often a follower looks at the ledger for the render it waits on.
+    public var followInterval: Duration = .milliseconds(250)
 
-    public init(client: SegmindClient, host: TempHost, cache: RenderCache = .standard()) {
+    public init(client: SegmindClient, host: TempHost, ledger: any Ledger) {
         self.client = client
         self.host = host
-        self.cache = cache
+        self.ledger = ledger
     }
 
     public static let renderFile = "render.mp4"
-    static let partialFile = ".render.partial.mp4"
+
+    var store: RenderStore { RenderStore(directory: ledger.storeDirectory) }
+    var endpoint: String { client.endpoint.ledgerOrigin }
 
     // MARK: run
 
     public func run(_ request: RunRequest) async throws -> RunOutcome {
+        let session = try await JobSession.enter(request.jobDirectory, ledger: ledger, observer: observer)
+        return try await session.holding { try await run(request, in: session) }
+    }
+
+    private func run(_ request: RunRequest, in session: JobSession) async throws -> RunOutcome {
         let directory = request.jobDirectory
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let earlier = JobJournal.exists(in: directory) ? try JobJournal.load(from: directory) : nil
         observer?.stage("check", "checking the inputs")
         let checked = await Preflight.run(request.preflight)
-        guard checked.report.exitCode == 0 else {
-            throw RunRefusal(report: checked.report)
-        }
+        guard checked.report.exitCode == 0 else { throw RunRefusal(report: checked.report) }
         var journal = JobJournal(parameters: request.parameters, api: request.api.rawValue)
+        journal.endpoint = endpoint
+        journal.ledger = ledger.location
         journal.estimateUsd = checked.report.cost.estimateUsd
         journal.script = request.parameters.script
         try recordInputs(checked.report, in: &journal)
@@ -43,338 +59,176 @@ public struct RenderRunner: Sendable {
         observer?.stage("prepare", "preparing the inputs")
         let prepared = try await Preparation.run(checked, options: request.preparation, jobDirectory: directory)
         try recordPrepared(prepared, in: &journal)
-        journal.renderKey = renderKey(prepared, parameters: request.parameters)
-        // Nothing is written over a journal that holds a render until it is known to be
-        // this one (resumed) or finished with (refused otherwise).
-        if let earlier, let outcome = try await continueEarlier(earlier, key: journal.renderKey, request: request, directory: directory) {
-            return outcome
+        let key = renderKey(prepared, parameters: request.parameters)
+        journal.renderKey = key
+        if let linked = try await linkedRender(of: session, key: key, forceNew: request.forceNew) {
+            return try await keep(linked, journal: &journal, report: checked.report, session: session)
         }
         try writePreflight(checked, directory: directory)
         try journal.record(.checked, "inputs checked: \(checked.report.verdict.rawValue)", in: directory)
         try journal.record(.prepared, "inputs prepared", in: directory)
+        try checkCap(request, estimate: journal.estimateUsd)
 
-        if !request.forceNew, let outcome = try await reuse(&journal, report: checked.report, directory: directory) {
-            return outcome
+        let want = RenderWant(renderKey: key, endpoint: endpoint, api: request.api.rawValue, estimateUSD: journal.estimateUsd,
+                              forceNew: request.forceNew)
+        let job = RenderJob(request: request, prepared: prepared, session: session)
+        var outcome = try await obtain(want, job: job, journal: &journal)
+        outcome.report = checked.report
+        return outcome
+    }
+
+    /// Finds the render through the ledger and gets it: reused, followed, or owned and made.
+    func obtain(_ want: RenderWant, job: RenderJob, journal: inout JobJournal) async throws -> RunOutcome {
+        let directory = job.session.directory
+        while true {
+            switch try await ledger.acquire(want, owner: job.session.owner) {
+            case .reuse(let render, let video):
+                try await job.session.link(to: render)
+                observer?.stage("cache", "an identical render was paid for already (render \(render.id)); reusing it (no charge)")
+                return try await deliver(video, of: render, journal: &journal, directory: directory, reused: true,
+                                         note: "reused render \(render.id) of key \(want.renderKey.prefix(16)) (nothing paid)")
+            case .follow(let render):
+                try await job.session.link(to: render)
+                guard let (done, video) = try await follow(render, journal: &journal, directory: directory) else { continue }
+                return try await deliver(video, of: done, journal: &journal, directory: directory, reused: true,
+                                         note: "took render \(done.id), made by another process (one submission for both)")
+            case .maybeSubmitted(let render):
+                try await job.session.link(to: render)
+                try mirror(render, into: &journal, stage: .submitting, "a submit of these inputs never got its answer", directory: directory)
+                throw RenderError.maybeSubmitted(detail: "\(render.ownerName) was submitting render \(render.id) of these inputs "
+                                                 + "\(render.submitStartedAt.map { "at \(Format.timestamp($0)) " } ?? "")and its answer never arrived",
+                                                 jobDirectory: directory)
+            case .ended(let render):
+                throw RenderError.refused("render \(render.id) ended as \(render.state.rawValue)")
+            case .owned(let claim):
+                try await job.session.link(to: claim.render)
+                do {
+                    return try await make(claim, job: job, journal: &journal)
+                } catch LedgerError.leaseLost(let id, let holder) {
+                    observer?.stage("follow", "render \(id) was taken over by \(holder ?? "another process"); following it")
+                    continue
+                }
+            }
         }
-        try await checkBudget(&journal, request: request, directory: directory)
-        let urls = try await hostInputs(prepared, sourceURLs: request.sourceURLs, journal: &journal, directory: directory)
-        try await submitAndFinish(&journal, request: request, imageURL: urls.image, audioURL: urls.audio, directory: directory)
-        return RunOutcome(journal: journal, report: checked.report, reused: false)
+    }
+
+    /// Submits a claimed render (or finishes one taken over after its submit), then delivers it.
+    func make(_ claim: RenderClaim, job: RenderJob, journal: inout JobJournal) async throws -> RunOutcome {
+        let directory = job.session.directory
+        var claim = claim
+        var body: String?
+        if claim.render.state == .claimed {
+            try mirror(claim.render, into: &journal, stage: .claimed, "claimed render \(claim.render.id) in the ledger", directory: directory)
+            (claim, body) = try await submit(claim, job: job, journal: &journal)
+        } else {
+            observer?.stage("resume", "render \(claim.render.id) of these inputs was submitted by a process that ended; finishing it")
+        }
+        let video = try await finish(&claim, body: body, journal: &journal, directory: directory)
+        await removeHosted(&journal, directory: directory)
+        return try await deliver(video, of: claim.render, journal: &journal, directory: directory, reused: false,
+                                 note: "render.mp4 downloaded and verified")
     }
 
     // MARK: resume
 
-    /// Continues a submitted render from its journal. Never submits.
+    /// Continues the render of a job directory from the ledger. Never submits.
     public func resume(_ directory: String) async throws -> RunOutcome {
-        var journal = try JobJournal.load(from: directory)
-        switch journal.stage {
-        case .rendered:
-            observer?.stage("resume", "\(directory) is already rendered")
-            return RunOutcome(journal: journal, report: nil, reused: false)
-        case .submitting:
-            throw RenderError.maybeSubmitted(detail: "job.json shows a submit whose answer never arrived (started "
-                                             + "\(journal.submitStartedAt.map { ISO8601DateFormatter().string(from: $0) } ?? "at an unknown time"))",
-                                             jobDirectory: directory)
-        case .submitted, .completed:
-            guard let submission = journal.submission else {
-                throw RenderError.refused("\(directory)/job.json says submitted but holds no request id")
+        let session = try await JobSession.enter(directory, ledger: ledger, observer: observer)
+        return try await session.holding { try await resume(in: session) }
+    }
+
+    private func resume(in session: JobSession) async throws -> RunOutcome {
+        let directory = session.directory
+        var journal = try loadJournal(directory)
+        guard let job = try await ledger.job(session.place), let renderID = job.renderID else {
+            throw RenderError.refused(notInLedger(directory, journal: journal))
+        }
+        while true {
+            guard let render = try await ledger.render(id: renderID) else {
+                throw RenderError.refused("the ledger \(ledger.location) has no render \(renderID) (named by \(directory))")
             }
-            try await finish(&journal, submission: submission, directory: directory)
-            return RunOutcome(journal: journal, report: nil, reused: false)
-        case .failed, .expired:
-            throw RenderError.refused("the render in \(directory) ended as \(journal.stage.rawValue)"
-                                      + (journal.serviceError.map { ": \($0)" } ?? "") + "; nothing to resume")
-        case .created, .checked, .prepared, .hosted:
-            throw RenderError.refused("nothing was submitted from \(directory) (stage \(journal.stage.rawValue)); "
-                                      + "start it with `avatarpipe run` (resume never submits)")
-        }
-    }
-
-    // MARK: steps
-
-    /// A job directory that already holds a render: the same inputs in flight are resumed,
-    /// the same inputs rendered are kept; other inputs must go to another directory, since
-    /// render.mp4 is never replaced and a render in flight must not be forgotten.
-    func continueEarlier(_ earlier: JobJournal, key: String?, request: RunRequest, directory: String) async throws -> RunOutcome? {
-        let inFlight = [.submitting, .submitted, .completed].contains(earlier.stage)
-        let sameInputs = earlier.renderKey == key
-        if sameInputs && inFlight && !request.forceNew {
-            observer?.stage("resume", "\(directory) holds a submitted render of these inputs; continuing it instead of submitting again")
-            return try await resume(directory)
-        }
-        if sameInputs && earlier.stage == .rendered && !request.forceNew {
-            observer?.stage("cache", "\(directory) already holds the render of these inputs")
-            return RunOutcome(journal: earlier, report: nil, reused: true)
-        }
-        if inFlight && !sameInputs {
-            throw RenderError.refused("\(directory) holds a render of other inputs that is still in flight (\(earlier.submission?.requestID ?? "answer unknown")); "
-                                      + "finish it with `avatarpipe resume \(directory)` or choose another --out")
-        }
-        if earlier.stage == .rendered || FileManager.default.fileExists(atPath: (directory as NSString).appendingPathComponent(RenderRunner.renderFile)) {
-            throw RenderError.refused("\(directory) already holds a paid render (render.mp4 is never replaced); choose another --out")
-        }
-        return nil
-    }
-
-    /// A finished render of the same key is copied; one in flight elsewhere is resumed there.
-    func reuse(_ journal: inout JobJournal, report: PreflightReport, directory: String) async throws -> RunOutcome? {
-        guard let key = journal.renderKey else { return nil }
-        if let cached = cache.video(for: key) {
-            observer?.stage("cache", "an identical render was paid for already; reusing it (no charge)")
-            let target = (directory as NSString).appendingPathComponent(RenderRunner.renderFile)
-            try AtomicFile.write(to: target) { try FileManager.default.copyItem(atPath: cached.path, toPath: $0) }
-            journal.render = try verifiedRecord(at: directory)
-            journal.reusedFrom = cache.entry(for: key)?.jobDirectory ?? cached.path
-            try journal.record(.rendered, "reused the cached render of key \(key.prefix(16)) (nothing paid)", in: directory)
-            return RunOutcome(journal: journal, report: report, reused: true)
-        }
-        guard let entry = cache.entry(for: key), entry.jobDirectory != cache.absolute(directory),
-              [.submitting, .submitted, .completed].contains(entry.stage) else { return nil }
-        if entry.stage == .submitting {
-            throw RenderError.maybeSubmitted(detail: "a submit of these same inputs from \(entry.jobDirectory) never got its answer",
-                                             jobDirectory: entry.jobDirectory)
-        }
-        observer?.stage("resume", "these inputs are being rendered from \(entry.jobDirectory); continuing that render")
-        let other = try await resume(entry.jobDirectory)
-        let source = (entry.jobDirectory as NSString).appendingPathComponent(RenderRunner.renderFile)
-        let target = (directory as NSString).appendingPathComponent(RenderRunner.renderFile)
-        try AtomicFile.write(to: target) { try FileManager.default.copyItem(atPath: source, toPath: $0) }
-        journal.render = try verifiedRecord(at: directory)
-        journal.reusedFrom = entry.jobDirectory
-        journal.credits = other.journal.credits
-        try journal.record(.rendered, "took the render of \(entry.jobDirectory) (one submission for both)", in: directory)
-        return RunOutcome(journal: journal, report: report, reused: true)
-    }
-
-    func checkBudget(_ journal: inout JobJournal, request: RunRequest, directory: String) async throws {
-        let estimate = journal.estimateUsd ?? ServiceLimits.defaultPricePerCallUSD
-        if let cap = request.maxCostUSD, estimate > cap {
-            throw RenderError.refused("this render is estimated at \(Format.usd(estimate)), over --max-cost \(Format.usd(cap)); nothing was submitted")
-        }
-        let balance = try await client.credits()
-        journal.credits.before = balance
-        try journal.save(in: directory)
-        if balance < estimate {
-            throw RenderError.insufficientCredits(balance: balance, price: estimate, message: "nothing was submitted; top up first")
-        }
-    }
-
-    func hostInputs(_ prepared: PreparationResult, sourceURLs: [String: String], journal: inout JobJournal,
-                    directory: String) async throws -> (image: String, audio: String?) {
-        guard let photo = prepared.photo else { throw RenderError.refused("no prepared photo to upload") }
-        observer?.stage("host", "putting the inputs at temporary URLs (\(host.name))")
-        journal.host = host.name
-        // An input given as a URL that needed no change is handed over as it is.
-        func place(_ file: PreparedFile) async throws -> HostedFile {
-            if file.changes.isEmpty, let url = sourceURLs[file.role] {
-                return try await PassthroughHost().host(url, contentType: ContentType.of(file.path))
+            try requireSameEndpoint(render, directory: directory)
+            switch try await ledger.acquire(renderID: renderID, owner: session.owner) {
+            case .reuse(let render, let video):
+                observer?.stage("resume", "\(directory) is rendered (render \(render.id))")
+                return try await deliver(video, of: render, journal: &journal, directory: directory, reused: false,
+                                         note: "render.mp4 in place")
+            case .follow(let render):
+                guard let (done, video) = try await follow(render, journal: &journal, directory: directory) else { continue }
+                return try await deliver(video, of: done, journal: &journal, directory: directory, reused: false,
+                                         note: "render \(done.id) finished by another process")
+            case .maybeSubmitted(let render):
+                throw RenderError.maybeSubmitted(detail: "the ledger shows a submit of render \(render.id) whose answer never arrived "
+                                                 + "(started \(render.submitStartedAt.map(Format.timestamp) ?? "at an unknown time"))",
+                                                 jobDirectory: directory)
+            case .ended(let render):
+                throw RenderError.refused(ended(render, directory: directory))
+            case .owned(var claim):
+                do {
+                    let video = try await finish(&claim, body: nil, journal: &journal, directory: directory)
+                    await removeHosted(&journal, directory: directory)
+                    return try await deliver(video, of: claim.render, journal: &journal, directory: directory, reused: false,
+                                             note: "render.mp4 downloaded and verified")
+                } catch LedgerError.leaseLost {
+                    continue
+                }
             }
-            return try await host.host(file.path, contentType: ContentType.of(file.path))
-        }
-        let image = try await place(photo)
-        journal.hosted.append(record(image, role: "photo"))
-        var audioURL: String?
-        if var audio = prepared.audio {
-            let hosted: HostedFile
-            do {
-                hosted = try await place(audio)
-            } catch let refusal as HostingRefusal where refusal.contentType == "audio/wav" {
-                observer?.stage("host", "the storage refuses WAV; uploading an MP3 made from it instead")
-                let wav = audio.path
-                let mp3 = try await Offload.run { try AudioTranscode.mp3(from: wav) }
-                audio.path = mp3
-                journal.prepared["audio"] = JobJournal.FileRecord(path: mp3, sha256: try FileHash.sha256(ofFile: mp3),
-                                                                   bytes: JobFilesystem.size(of: mp3) ?? 0)
-                hosted = try await host.host(mp3, contentType: "audio/mpeg")
-            }
-            journal.hosted.append(record(hosted, role: "audio"))
-            audioURL = hosted.url
-        }
-        try journal.record(.hosted, "inputs hosted on \(host.name)", in: directory)
-        return (image.url, audioURL)
-    }
-
-    func submitAndFinish(_ journal: inout JobJournal, request: RunRequest, imageURL: String, audioURL: String?, directory: String) async throws {
-        // Money rule 1: the journal says a submit is under way before the request leaves.
-        journal.submitStartedAt = Date()
-        try journal.record(.submitting, "submitting one render (\(request.api.rawValue))", in: directory)
-        try cache.record(journal, jobDirectory: directory)
-        observer?.stage("submit", "submitting one render (about \(Format.usd(journal.estimateUsd ?? 0)))")
-        if request.api == .v1 {
-            try await submitSync(&journal, request: request, imageURL: imageURL, audioURL: audioURL, directory: directory)
-            return
-        }
-        let submission: Submission
-        do {
-            submission = try await client.submit(request.parameters, imageURL: imageURL, audioURL: audioURL, jobDirectory: directory)
-        } catch let error as RenderError {
-            try settleRefusedSubmit(error, journal: &journal, directory: directory)
-            throw error
-        }
-        journal.submission = submission
-        try journal.record(.submitted, "submitted as \(submission.requestID)", in: directory)
-        try cache.record(journal, jobDirectory: directory)
-        try await finish(&journal, submission: submission, directory: directory)
-    }
-
-    /// A submit the service refused was not accepted: nothing was charged and the job is
-    /// over. One whose fate is open stays `submitting` so that nothing submits it again.
-    func settleRefusedSubmit(_ error: RenderError, journal: inout JobJournal, directory: String) throws {
-        journal.serviceError = error.description
-        if case .maybeSubmitted = error {
-            try journal.save(in: directory)
-            return
-        }
-        try journal.record(.failed, "the service refused the submit: \(error)", in: directory)
-        try cache.record(journal, jobDirectory: directory)
-    }
-
-    func submitSync(_ journal: inout JobJournal, request: RunRequest, imageURL: String, audioURL: String?, directory: String) async throws {
-        let partial = (directory as NSString).appendingPathComponent(RenderRunner.partialFile)
-        do {
-            try await client.submitSync(request.parameters, imageURL: imageURL, audioURL: audioURL, to: partial, jobDirectory: directory)
-        } catch let error as RenderError {
-            try settleRefusedSubmit(error, journal: &journal, directory: directory)
-            throw error
-        }
-        try await complete(&journal, partial: partial, directory: directory)
-    }
-
-    /// Polls to a terminal state, downloads, verifies, records the charge.
-    func finish(_ journal: inout JobJournal, submission: Submission, directory: String) async throws {
-        observer?.stage("wait", "waiting for render \(submission.requestID) (typically about 3 min)")
-        let observer = self.observer
-        let state: ServiceState
-        do {
-            state = try await poller.wait(for: submission, client: client, jobDirectory: directory) { update in
-                observer?.waiting(update, typicalSeconds: ServiceLimits.typicalRenderSeconds)
-            }
-        } catch is CancellationError {
-            try journal.save(in: directory)
-            throw RenderError.stillRendering(requestID: submission.requestID, jobDirectory: directory, reason: "interrupted")
-        }
-        journal.serviceStatus = state.name
-        switch state {
-        case .completed:
-            try journal.record(.completed, "the service finished the render", in: directory)
-        case .failed(let reason):
-            journal.serviceError = reason
-            try journal.record(.failed, "the render failed at the service: \(reason)", in: directory)
-            try cache.record(journal, jobDirectory: directory)
-            throw RenderError.serviceFailed(reason: reason)
-        case .gone(let message):
-            if Date() > submission.expiresAt {
-                try journal.record(.expired, "the result expired: \(message)", in: directory)
-                throw RenderError.expired(requestID: submission.requestID)
-            }
-            throw RenderError.notFound("the service no longer knows request \(submission.requestID): \(message)")
-        case .queued, .processing:
-            throw RenderError.stillRendering(requestID: submission.requestID, jobDirectory: directory, reason: "not finished")
-        }
-        let url = try await client.outputURL(of: submission)
-        journal.outputURL = client.http.redactor.url(url)
-        try journal.save(in: directory)
-        observer?.stage("download", "downloading the video")
-        let partial = (directory as NSString).appendingPathComponent(RenderRunner.partialFile)
-        let downloadObserver = self.observer
-        _ = try await client.download(url, to: partial) { downloadObserver?.downloading($0) }
-        try await complete(&journal, partial: partial, directory: directory)
-    }
-
-    /// Money rule 4: render.mp4 appears only verified, whole and synced.
-    func complete(_ journal: inout JobJournal, partial: String, directory: String) async throws {
-        do {
-            _ = try await Offload.run { try VideoVerifier.verify(partial) }
-        } catch {
-            // Not kept: `resume` would take the bad file as a finished download and fail
-            // the same way forever; without it, it downloads the render again.
-            AtomicFile.discard(partial)
-            throw RenderError.notAVideo("\(error)")
-        }
-        try AtomicFile.commit(partial, to: (directory as NSString).appendingPathComponent(RenderRunner.renderFile))
-        journal.render = try verifiedRecord(at: directory)
-        if let after = try? await client.credits() {
-            journal.credits.after = after
-            journal.credits.charged = journal.credits.before.map { $0 - after }
-        }
-        try journal.record(.rendered, "render.mp4 downloaded and verified", in: directory)
-        try cache.record(journal, jobDirectory: directory)
-        if let render = journal.render, let key = journal.renderKey {
-            try? cache.store(render, key: key, jobDirectory: directory)
-        }
-        await removeHosted(&journal, directory: directory)
-    }
-
-    func removeHosted(_ journal: inout JobJournal, directory: String) async {
-        for index in journal.hosted.indices where !journal.hosted[index].removed {
-            let record = journal.hosted[index]
-            let file = HostedFile(url: record.url, key: record.key, expiresAt: record.expiresAt, contentType: record.contentType, bytes: 0)
-            if (try? await host.remove(file)) != nil { journal.hosted[index].removed = true }
-        }
-        try? journal.save(in: directory)
-    }
-
-    // MARK: records
-
-    func verifiedRecord(at directory: String) throws -> JobJournal.RenderRecord {
-        let path = (directory as NSString).appendingPathComponent(RenderRunner.renderFile)
-        let info = try MediaProbe.probe(path)
-        return JobJournal.RenderRecord(path: RenderRunner.renderFile, sha256: try FileHash.sha256(ofFile: path), bytes: info.bytes,
-                                       duration: info.duration, width: info.firstVideo?.width, height: info.firstVideo?.height,
-                                       videoCodec: info.firstVideo?.codec, audioCodec: info.firstAudio?.codec, verifiedAt: Date())
-    }
-
-    func recordInputs(_ report: PreflightReport, in journal: inout JobJournal) throws {
-        if let photo = report.photo {
-            journal.inputs["photo"] = JobJournal.FileRecord(path: photo.path, sha256: try FileHash.sha256(ofFile: photo.path), bytes: photo.bytes)
-        }
-        if let audio = report.audio {
-            journal.inputs["audio"] = JobJournal.FileRecord(path: audio.path, sha256: try FileHash.sha256(ofFile: audio.path), bytes: audio.bytes)
         }
     }
 
-    func recordPrepared(_ prepared: PreparationResult, in journal: inout JobJournal) throws {
-        for file in [prepared.photo, prepared.audio].compactMap({ $0 }) {
-            journal.prepared[file.role] = JobJournal.FileRecord(path: file.path, sha256: file.sha256, bytes: file.bytes)
+    /// `resume` talks to the endpoint the render was submitted to, and only with that
+    /// endpoint's key: the key of one service never meets another.
+    func requireSameEndpoint(_ render: LedgerRender, directory: String) throws {
+        guard render.endpoint != endpoint else { return }
+        if render.endpoint == ServiceEndpoint.builtInSandbox {
+            throw RenderError.refused("the render of \(directory) was made by the built-in sandbox of `run --sandbox`, which ended "
+                                      + "with that process; run the same command again (sandbox renders are free)")
+        }
+        throw RenderError.refused("the render of \(directory) was submitted to \(render.endpoint), not to \(endpoint); resume it "
+                                  + "against the same service and its key (--api-base \(render.endpoint))")
+    }
+
+    func ended(_ render: LedgerRender, directory: String) -> String {
+        switch render.state {
+        case .claimed:
+            return "nothing was submitted from \(directory) (the claim was never sent); start it with `avatarpipe run` (resume never submits)"
+        case .abandoned where render.endpoint == ServiceEndpoint.builtInSandbox:
+            return "the render of \(directory) was made by the built-in sandbox of `run --sandbox`, which ended with that process; "
+                + "run the same command again (sandbox renders are free)"
+        default:
+            return "the render of \(directory) ended as \(render.state.rawValue)" + (render.error.map { ": \($0)" } ?? "")
+                + "; nothing to resume"
         }
     }
 
-    func record(_ hosted: HostedFile, role: String) -> JobJournal.HostedRecord {
-        JobJournal.HostedRecord(role: role, url: client.http.redactor.url(hosted.url), key: client.http.redactor.url(hosted.key),
-                                expiresAt: hosted.expiresAt, contentType: hosted.contentType)
-    }
-
-    /// The prepared inputs' hashes and the parameters that shape the video.
-    func renderKey(_ prepared: PreparationResult, parameters: RenderParameters) -> String {
-        let parts = ["render-v1", prepared.photo?.sha256 ?? "", prepared.audio?.sha256 ?? "script"]
-            + parameters.renderKeyParts(audioDriven: prepared.audio != nil)
-        return FileHash.sha256(parts.joined(separator: "|"))
-    }
-
-    func writePreflight(_ checked: Preflight.Result, directory: String) throws {
-        try JobFilesystem.write(try JobFilesystem.encoder().encode(checked.report), to: (directory as NSString).appendingPathComponent("preflight.json"))
-        if let image = checked.image {
-            try? PreflightPicture.write(image, report: checked.report, to: (directory as NSString).appendingPathComponent("preflight.png"))
+    func notInLedger(_ directory: String, journal: JobJournal?) -> String {
+        if let named = journal?.ledger, named != ledger.location {
+            return "\(directory) is not in the ledger \(ledger.location); its job.json names the ledger \(named): give --ledger \(named)"
         }
+        if journal?.submission != nil {
+            return "\(directory) is not in the ledger \(ledger.location), though its job.json names request "
+                + "\(journal?.submission?.requestID ?? "?"): it was made by an avatarpipe without a ledger or with another one"
+        }
+        return "nothing was submitted from \(directory); start it with `avatarpipe run` (resume never submits)"
     }
+
+    func loadJournal(_ directory: String) throws -> JobJournal {
+        guard JobJournal.exists(in: directory) else {
+            throw RenderError.refused("\(directory) has no job.json: it is not an avatarpipe job directory")
+        }
+        return try JobJournal.load(from: directory)
+    }
+}
+
+/// What a run that owns a claim needs to submit it.
+struct RenderJob: Sendable {
+    var request: RunRequest
+    var prepared: PreparationResult
+    var session: JobSession
 }
 
 /// The checks blocked the run (or could not read an input): nothing was paid.
 public struct RunRefusal: Error, CustomStringConvertible, Sendable {
     public var report: PreflightReport
     public var description: String { "the checks \(report.exitCode == 2 ? "could not read an input" : "block this render"); nothing was submitted" }
-}
-
-/// MP3 copies for storage that refuses WAV.
-enum AudioTranscode {
-    static func mp3(from path: String) throws -> String {
-        let target = (path as NSString).deletingPathExtension + ".mp3"
-        if FileManager.default.fileExists(atPath: target) { return target }
-        let reader = try AudioReader(path: path, sampleRate: nil, channels: nil)
-        let writer = try AudioFileWriter(path: target, container: .mp3, sampleRate: reader.outputSampleRate,
-                                         channels: min(2, reader.outputChannels), bitRate: 192_000)
-        try reader.read { try writer.write($0.channels, frames: $0.frames) }
-        try writer.finish()
-        return target
-    }
 }

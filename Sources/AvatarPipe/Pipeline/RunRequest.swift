@@ -9,7 +9,8 @@ public struct RunRequest: Sendable {
     public var parameters: RenderParameters
     public var jobDirectory: String
     public var api: API = .v2
-    /// Submit even when an identical render was paid for or may be in flight.
+    /// Submit even when an identical render was paid for, or when a submit of it died without
+    /// its answer (that claim is kept as abandoned).
     public var forceNew = false
     /// The most one run may spend, USD.
     public var maxCostUSD: Double?
@@ -41,6 +42,9 @@ extension RunObserver {
 public struct RunOutcome: Sendable {
     public var journal: JobJournal
     public var report: PreflightReport?
-    /// True when no render was paid for this time (reused from the cache).
+    /// True when this run paid for nothing: the render was stored already, or another
+    /// process made it.
     public var reused: Bool
+    /// The render's row in the ledger.
+    public var renderID: Int64?
 }

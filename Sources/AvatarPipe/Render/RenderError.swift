@@ -8,6 +8,18 @@ public enum RenderError: Error, CustomStringConvertible, Sendable {
     case maybeSubmitted(detail: String, jobDirectory: String)
     /// Submitted; not finished or downloaded yet (deadline reached, interrupted).
     case stillRendering(requestID: String, jobDirectory: String, reason: String)
+    /// Submitted (the service answered), then something failed: the render exists and may be
+    /// charged. `next` says what the user can do about it.
+    case afterSubmit(requestID: String, jobDirectory: String, reason: String, next: AfterSubmit)
+
+    public enum AfterSubmit: Sendable {
+        /// `avatarpipe resume DIR` picks it up from the ledger.
+        case resume
+        /// The ledger did not take the answer: this message is the only record of the id.
+        case keepTheID
+        /// The built-in sandbox served it and ends with this process: nothing was paid.
+        case runAgain
+    }
     case badRequest(String)
     case unauthorized(String)
     case forbidden(String)
@@ -21,13 +33,27 @@ public enum RenderError: Error, CustomStringConvertible, Sendable {
     case invalidAnswer(String)
     case download(String)
     case notAVideo(String)
+    /// This machine failed (out of memory, no decoder): the video is not at fault.
+    case localFailure(String)
+    /// A URL the service gave is on an origin the key is never sent to.
+    case foreignURL(String)
+    /// A stored render is missing or damaged.
+    case storeDamaged(String)
     case refused(String)
 
     public var exitCode: Int32 {
         switch self {
-        case .maybeSubmitted, .stillRendering: return 4
+        case .maybeSubmitted, .stillRendering, .afterSubmit: return 4
         case .insufficientCredits, .refused: return 3
         default: return 1
+        }
+    }
+
+    /// An answer that ends the render for good: nothing to resume.
+    public var endsTheRender: Bool {
+        switch self {
+        case .serviceFailed, .expired: return true
+        default: return false
         }
     }
 
@@ -40,6 +66,18 @@ public enum RenderError: Error, CustomStringConvertible, Sendable {
         case .stillRendering(let id, let directory, let reason):
             return "render \(id) is submitted but not downloaded yet (\(reason)). Continue with `avatarpipe resume \(directory)`; "
                 + "do not submit again."
+        case .afterSubmit(let id, let directory, let reason, let next):
+            switch next {
+            case .resume:
+                return "render \(id) was submitted (and may be charged), then \(reason). Continue with `avatarpipe resume \(directory)`; "
+                    + "do not submit again."
+            case .keepTheID:
+                return "render \(id) was submitted (and may be charged), then \(reason). Nothing else holds this request id: keep it, "
+                    + "and do not submit again before checking your balance (`avatarpipe credits`)."
+            case .runAgain:
+                return "render \(id) of the built-in sandbox failed after its submit: \(reason). The sandbox ends with this run and "
+                    + "nothing was paid: run the same command again."
+            }
         case .badRequest(let message):
             return "the service refused the request (400): \(message)"
         case .unauthorized(let message):
@@ -68,6 +106,13 @@ public enum RenderError: Error, CustomStringConvertible, Sendable {
             return "the video could not be downloaded: \(message)"
         case .notAVideo(let message):
             return "the downloaded file is not a decodable video: \(message)"
+        case .localFailure(let message):
+            return "this machine failed, not the video: \(message)"
+        case .foreignURL(let url):
+            return "the service pointed at \(url), which is on neither the API's nor the storage's origin; avatarpipe does not "
+                + "send the key there"
+        case .storeDamaged(let message):
+            return message
         case .refused(let message):
             return message
         }

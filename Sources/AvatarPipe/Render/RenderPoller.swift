@@ -21,9 +21,30 @@ public struct RenderPoller: Sendable {
         public var polls: Int
     }
 
-    /// Polls until a terminal state; calls `update` after every poll.
+    /// Polls until a terminal state; calls `update` after every poll. The deadline bounds the
+    /// whole wait, retries and their Retry-After pauses included: when it comes, whatever is
+    /// in progress is cancelled.
     public func wait(for submission: Submission, client: SegmindClient, jobDirectory: String,
-                     update: @Sendable (Update) -> Void) async throws -> ServiceState {
+                     update: @escaping @Sendable (Update) -> Void) async throws -> ServiceState {
+        let deadline = self.deadline
+        let outcome = try await withThrowingTaskGroup(of: ServiceState?.self) { group in
+            group.addTask { try await self.poll(submission, client: client, jobDirectory: jobDirectory, update: update) }
+            group.addTask {
+                try await Task.sleep(for: deadline)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
+        }
+        guard let outcome else {
+            throw RenderError.stillRendering(requestID: submission.requestID, jobDirectory: jobDirectory,
+                                             reason: "still not finished after \(Format.minutes(deadline)) of waiting")
+        }
+        return outcome
+    }
+
+    private func poll(_ submission: Submission, client: SegmindClient, jobDirectory: String,
+                      update: @Sendable (Update) -> Void) async throws -> ServiceState {
         let clock = ContinuousClock()
         let start = clock.now
         var interval = initialInterval
@@ -38,15 +59,12 @@ public struct RenderPoller: Sendable {
                 update(Update(state: state, elapsed: clock.now - start, polls: polls))
                 if state.isTerminal { return state }
             } catch let error as RenderError {
+                if case .foreignURL = error { throw error }
                 failures += 1
                 if failures > toleratedFailures {
                     throw RenderError.stillRendering(requestID: submission.requestID, jobDirectory: jobDirectory,
                                                      reason: "the status could not be read \(failures) times in a row: \(error)")
                 }
-            }
-            if clock.now - start + interval > deadline {
-                throw RenderError.stillRendering(requestID: submission.requestID, jobDirectory: jobDirectory,
-                                                 reason: "still not finished after \(deadline.components.seconds / 60) min of waiting")
             }
             try await sleep(interval)
             interval = min(maxInterval, interval * growth)

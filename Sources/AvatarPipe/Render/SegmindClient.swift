@@ -52,7 +52,12 @@ public struct SegmindClient: Sendable {
     public var http: HTTPClient
     public var submitRetry: RetryPolicy = .submit(maxAttempts: 4)
     public var readRetry: RetryPolicy = .idempotent(maxAttempts: 5)
-    public var timeouts = HTTPTimeouts(connect: .seconds(15), lowSpeedLimit: 1, lowSpeedTime: .seconds(60), total: nil)
+    /// Every JSON call ends within a minute, whatever the server does.
+    public var timeouts = HTTPTimeouts(connect: .seconds(15), lowSpeedLimit: 1, lowSpeedTime: .seconds(30), total: .seconds(60))
+    /// A download may take long but must keep moving; it ends within the result's lifetime.
+    public var downloadTimeouts = HTTPTimeouts(connect: .seconds(15), lowSpeedLimit: 1, lowSpeedTime: .seconds(60), total: .seconds(3600))
+    /// The synchronous call holds the connection for the whole render.
+    public var syncTimeouts = HTTPTimeouts(connect: .seconds(15), lowSpeedLimit: 1, lowSpeedTime: .seconds(900), total: .seconds(1800))
 
     public init(endpoint: ServiceEndpoint, http: HTTPClient = HTTPClient()) {
         self.endpoint = endpoint
@@ -101,7 +106,7 @@ public struct SegmindClient: Sendable {
     /// The render's state. Any body naming a terminal state is an answer, whatever the HTTP
     /// status (FAILED comes with 422).
     public func state(of submission: Submission) async throws -> ServiceState {
-        let response = try await read(HTTPRequest(.get, submission.statusURL, headers: headers, timeouts: timeouts))
+        let response = try await read(HTTPRequest(.get, try keyed(submission.statusURL), headers: headers, timeouts: timeouts))
         let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any]
         if let status = (object?["status"] as? String)?.uppercased() {
             switch status {
@@ -120,23 +125,49 @@ public struct SegmindClient: Sendable {
 
     /// The video's URL from the response URL of a COMPLETED render.
     public func outputURL(of submission: Submission) async throws -> String {
-        let response = try await read(HTTPRequest(.get, submission.responseURL, headers: headers, timeouts: timeouts))
+        let response = try await read(HTTPRequest(.get, try keyed(submission.responseURL), headers: headers, timeouts: timeouts))
         if response.status == 404 || response.status == 410 { throw RenderError.expired(requestID: submission.requestID) }
         try SegmindClient.requireSuccess(response)
-        guard let object = try? JSONSerialization.jsonObject(with: response.body),
-              let url = SegmindClient.videoURL(in: (object as? [String: Any])?["output"] ?? object) else {
-            throw RenderError.invalidAnswer("the result names no video URL: \(RenderError.message(in: response.body))")
+        guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any],
+              let url = SegmindClient.videoURL(in: object["output"]) else {
+            throw RenderError.invalidAnswer("the result names no video URL in `output`: \(RenderError.message(in: response.body))")
         }
         return url
     }
 
-    /// Downloads the video to `path`, resuming from what is already there (Range requests).
-    /// The output URL is fetched without the API key: it is a plain storage URL.
-    public func download(_ url: String, to path: String, progress: (@Sendable (DownloadProgress) -> Void)? = nil) async throws -> DownloadResult {
-        let existing = JobFilesystem.size(of: path) ?? 0
-        let request = HTTPRequest(.get, url, timeouts: timeouts)
+    /// Money rule 6: a URL the service hands back gets the key only on the API's or the
+    /// storage's origin.
+    func keyed(_ url: String) throws -> String {
+        guard endpoint.mayCarryKey(url) else { throw RenderError.foreignURL(http.redactor.url(url)) }
+        return url
+    }
+
+    /// The video's own URL (a CDN, usually) is fetched without the key, over https (or http
+    /// on loopback).
+    static func checkVideoURL(_ url: String) throws {
+        guard let origin = URLOrigin(url), origin.isSecureEnoughForSecrets else {
+            throw RenderError.invalidAnswer("the video URL \(url) is not https (plain http is accepted on loopback only)")
+        }
+    }
+
+    /// The validator (a strong ETag, else Last-Modified) of the video at `url`: a partial
+    /// download is continued only while the file behind the URL has the same one.
+    public func validator(of url: String) async throws -> String? {
+        try SegmindClient.checkVideoURL(url)
+        guard let response = try? await http.send(HTTPRequest(.head, url, timeouts: timeouts), retry: readRetry),
+              response.isSuccess else { return nil }
+        return HTTPClient.validator(in: response.headers)
+    }
+
+    /// Downloads the video to `path`, resuming at `offset` (Range, with `ifRange` so that a
+    /// changed file is fetched whole). Fetched without the API key: it is a plain storage URL.
+    public func download(_ url: String, to path: String, resumingFrom offset: Int64 = 0, ifRange: String? = nil,
+                         progress: (@Sendable (DownloadProgress) -> Void)? = nil) async throws -> DownloadResult {
+        try SegmindClient.checkVideoURL(url)
+        var request = HTTPRequest(.get, url, timeouts: downloadTimeouts)
+        if offset > 0, let ifRange { request.headers.set("If-Range", ifRange) }
         do {
-            return try await http.download(request, to: path, resumingFrom: existing, retry: .idempotent(maxAttempts: 6), progress: progress)
+            return try await http.download(request, to: path, resumingFrom: offset, retry: .idempotent(maxAttempts: 6), progress: progress)
         } catch let error as HTTPError {
             if case .status(let status) = error.kind, status == 404 || status == 410 || status == 403 {
                 throw RenderError.download("\(error.description) (results expire one hour after submission)")
@@ -145,12 +176,26 @@ public struct SegmindClient: Sendable {
         }
     }
 
-    /// The legacy synchronous call: the answer is the video itself (by Content-Type) or JSON
-    /// with its URL. The file lands at `path` either way.
+    /// What the synchronous call answered.
+    public enum SyncAnswer: Sendable {
+        /// The body was the video; it is at the path given.
+        case video(requestID: String?)
+        /// JSON naming the video's URL (not yet downloaded).
+        case url(String, requestID: String?)
+
+        public var requestID: String? {
+            switch self {
+            case .video(let id), .url(_, let id): return id
+            }
+        }
+    }
+
+    /// The legacy synchronous call: the answer is the video itself (by Content-Type), written
+    /// to `path`, or JSON with its URL, which is returned for the caller to record first.
     public func submitSync(_ parameters: RenderParameters, imageURL: String, audioURL: String?, to path: String,
-                           jobDirectory: String) async throws {
+                           jobDirectory: String) async throws -> SyncAnswer {
         var request = HTTPRequest(.post, endpoint.syncURL, headers: headers, body: .data(try parameters.body(imageURL: imageURL, audioURL: audioURL)),
-                                  timeouts: HTTPTimeouts(connect: .seconds(15), lowSpeedLimit: 1, lowSpeedTime: .seconds(600), total: nil))
+                                  timeouts: syncTimeouts)
         request.headers.set("Content-Type", "application/json")
         request.headers.set("Accept", "video/mp4, application/json")
         let result: DownloadResult
@@ -163,13 +208,16 @@ public struct SegmindClient: Sendable {
             throw SegmindClient.submitFailure(error, jobDirectory: jobDirectory)
         }
         let type = result.response.headers["Content-Type"]?.lowercased() ?? ""
-        guard type.contains("json") else { return }
+        let requestID = result.response.headers["x-request-id"]
+        guard type.contains("json") else { return .video(requestID: requestID) }
         let body = (try? Data(contentsOf: URL(fileURLWithPath: path))) ?? Data()
         try? FileManager.default.removeItem(atPath: path)
-        guard let object = try? JSONSerialization.jsonObject(with: body), let url = SegmindClient.videoURL(in: object) else {
-            throw RenderError.invalidAnswer("the synchronous answer is JSON without a video URL: \(RenderError.message(in: body))")
+        guard let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+              let url = SegmindClient.videoURL(in: object["output"]) else {
+            throw RenderError.maybeSubmitted(detail: "the synchronous answer (\(result.response.status)) is JSON without a video URL "
+                                             + "in `output`: \(RenderError.message(in: body))", jobDirectory: jobDirectory)
         }
-        _ = try await download(url, to: path)
+        return .url(url, requestID: requestID)
     }
 
     // MARK: - Answers
@@ -216,18 +264,18 @@ public struct SegmindClient: Sendable {
         }
     }
 
-    /// The video URL in an `output` that is a string, an object or a list.
-    static func videoURL(in value: Any?) -> String? {
-        switch value {
+    /// The video URL in `output`, as the API gives it: a URL string, an object naming it
+    /// (`video_url`, else `url`), or a list whose first item is one of those. Nothing else in
+    /// the answer is taken for the video (a URL of an input, a thumbnail or a log is not it).
+    static func videoURL(in output: Any?) -> String? {
+        switch output {
         case let text as String:
-            return text.hasPrefix("http://") || text.hasPrefix("https://") ? text : nil
+            return URLOrigin(text) == nil ? nil : text
         case let object as [String: Any]:
-            for key in ["video_url", "url", "output_url", "video", "output", "result"] {
-                if let url = videoURL(in: object[key]) { return url }
-            }
-            return object.values.lazy.compactMap { videoURL(in: $0) }.first
+            return (object["video_url"] as? String ?? object["url"] as? String).flatMap { URLOrigin($0) == nil ? nil : $0 }
         case let list as [Any]:
-            return list.lazy.compactMap { videoURL(in: $0) }.first
+            guard let first = list.first, !(first is [Any]) else { return nil }
+            return videoURL(in: first)
         default:
             return nil
         }

@@ -1,3 +1,4 @@
+import AvatarHTTP
 import Foundation
 
 /// Where the API and the storage are, and the key for both. The key comes from
@@ -9,14 +10,45 @@ public struct ServiceEndpoint: Sendable {
     public static let defaultStorageBase = "https://workflows-api.segmind.com"
     public static let model = "heygen-avatar-iv"
 
+    /// The ledger's name for the sandbox that runs inside this process (`run --sandbox`): its
+    /// renders are free and vanish with the process, and its ports change from run to run.
+    public static let builtInSandbox = "sandbox:built-in"
+
     public var apiBase: String
     public var storageBase: String
     public var apiKey: String
+    /// The in-process sandbox of `--sandbox`.
+    public var isBuiltInSandbox = false
 
     public init(apiBase: String, storageBase: String, apiKey: String) {
         self.apiBase = ServiceEndpoint.trimmed(apiBase)
         self.storageBase = ServiceEndpoint.trimmed(storageBase)
         self.apiKey = apiKey
+    }
+
+    /// What renders are keyed by in the ledger, beside their inputs: the API base's origin.
+    /// A sandbox, a fake and the real service never share a render.
+    public var ledgerOrigin: String {
+        isBuiltInSandbox ? ServiceEndpoint.builtInSandbox : (URLOrigin(apiBase)?.description ?? apiBase)
+    }
+
+    /// The only origins that ever get the key: the API base's and the storage base's.
+    public func mayCarryKey(_ url: String) -> Bool {
+        guard let origin = URLOrigin(url), origin.isSecureEnoughForSecrets else { return false }
+        return origin == URLOrigin(apiBase) || origin == URLOrigin(storageBase)
+    }
+
+    /// Both bases must be http(s) URLs, and https unless on loopback: the key travels to them.
+    public func validate() throws {
+        for (name, base) in [("API base", apiBase), ("storage base", storageBase)] {
+            guard let origin = URLOrigin(base) else {
+                throw Missing(description: "the \(name) \(base) is not an http(s) URL")
+            }
+            guard origin.isSecureEnoughForSecrets else {
+                throw Missing(description: "the \(name) \(base) is plain http to another machine: the API key is sent only "
+                              + "over https (or http on loopback, for a sandbox)")
+            }
+        }
     }
 
     public struct Missing: Error, CustomStringConvertible {
@@ -29,7 +61,9 @@ public struct ServiceEndpoint: Sendable {
         let api = apiBase ?? environment["AVATARPIPE_API_BASE"].flatMap { $0.isEmpty ? nil : $0 }
         let storage = storageBase ?? environment["AVATARPIPE_STORAGE_BASE"].flatMap { $0.isEmpty ? nil : $0 }
         let key = try resolveKey(keyFile: keyFile, environment: environment)
-        return ServiceEndpoint(apiBase: api ?? defaultAPIBase, storageBase: storage ?? api ?? defaultStorageBase, apiKey: key)
+        let endpoint = ServiceEndpoint(apiBase: api ?? defaultAPIBase, storageBase: storage ?? api ?? defaultStorageBase, apiKey: key)
+        try endpoint.validate()
+        return endpoint
     }
 
     static func resolveKey(keyFile: String?, environment: [String: String]) throws -> String {

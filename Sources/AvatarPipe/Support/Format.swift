@@ -34,4 +34,15 @@ public enum Format {
     }
 
     public static func size(_ width: Int, _ height: Int) -> String { "\(width)×\(height)" }
+
+    /// A wait, in minutes when it is one or more, else in seconds.
+    public static func minutes(_ duration: Duration) -> String {
+        let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return seconds >= 60 ? String(format: "%g min", (seconds / 60 * 10).rounded() / 10) : String(format: "%g s", (seconds * 10).rounded() / 10)
+    }
+
+    /// An instant in UTC, to the second: `2026-12-05T08:01:02Z`.
+    public static func timestamp(_ date: Date) -> String {
+        date.formatted(.iso8601)
+    }
 }
