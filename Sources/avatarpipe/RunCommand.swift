@@ -139,6 +139,17 @@ struct ResumeCommand: AsyncParsableCommand {
     mutating func run() async throws {
         guard waitTimeout.isFinite, waitTimeout > 0 else { throw UsageError("--wait-timeout takes a number of minutes above 0") }
         let progress = ProgressDisplay()
+        // A render of the built-in sandbox ended with the run that made it: said before any
+        // key or endpoint is looked for.
+        if let render = try await RenderRunner.render(of: directory, in: try ledger.open()), render.endpoint == ServiceEndpoint.builtInSandbox {
+            if render.state == .rendered {
+                Terminal.out("\(directory)/\(RenderRunner.renderFile) is rendered (by the built-in sandbox)")
+                return
+            }
+            Terminal.error("the render of \(directory) was made by the built-in sandbox of `run --sandbox`, which ended with that "
+                           + "process; run the same command again (sandbox renders are free)")
+            throw ExitCode(3)
+        }
         let environment = try await RunEnvironment.make(sandbox: false, service: service, ledger: ledger)
         var runner = RenderRunner(client: environment.client, host: environment.host, ledger: environment.ledger)
         runner.observer = progress

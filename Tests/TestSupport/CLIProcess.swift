@@ -8,7 +8,7 @@ public final class CLIProcess: Sendable {
     private struct State {
         var stderr = ""
         var stdout = Data()
-        var waiters: [(text: String, continuation: CheckedContinuation<Bool, Never>)] = []
+        var waiters: [(texts: [String], continuation: CheckedContinuation<String?, Never>)] = []
         var closed = false
     }
 
@@ -42,11 +42,17 @@ public final class CLIProcess: Sendable {
     /// Returns true once stderr holds `text`; false if the process ended without printing it.
     @discardableResult
     public func waitFor(_ text: String) async -> Bool {
+        await waitFor(anyOf: [text]) != nil
+    }
+
+    /// Waits until stderr holds one of `texts` and returns it (nil if the process ended
+    /// without printing any).
+    public func waitFor(anyOf texts: [String]) async -> String? {
         await withCheckedContinuation { continuation in
-            let answer: Bool? = state.withLock { state in
-                if state.stderr.contains(text) { return true }
-                if state.closed { return false }
-                state.waiters.append((text, continuation))
+            let answer: String?? = state.withLock { state in
+                if let found = texts.first(where: state.stderr.contains) { return .some(found) }
+                if state.closed { return .some(nil) }
+                state.waiters.append((texts, continuation))
                 return nil
             }
             if let answer { continuation.resume(returning: answer) }
@@ -84,21 +90,25 @@ public final class CLIProcess: Sendable {
             while true {
                 let chunk = errors.fileHandleForReading.availableData
                 if chunk.isEmpty { break }
-                let ready = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+                let ready = state.withLock { state -> [(String, CheckedContinuation<String?, Never>)] in
                     state.stderr += String(decoding: chunk, as: UTF8.self)
                     let text = state.stderr
-                    let due = state.waiters.filter { text.contains($0.text) }
-                    state.waiters.removeAll { text.contains($0.text) }
-                    return due.map(\.continuation)
+                    var due: [(String, CheckedContinuation<String?, Never>)] = []
+                    state.waiters.removeAll { waiter in
+                        guard let found = waiter.texts.first(where: text.contains) else { return false }
+                        due.append((found, waiter.continuation))
+                        return true
+                    }
+                    return due
                 }
-                for continuation in ready { continuation.resume(returning: true) }
+                for (found, continuation) in ready { continuation.resume(returning: found) }
             }
-            let left = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+            let left = state.withLock { state -> [CheckedContinuation<String?, Never>] in
                 state.closed = true
                 defer { state.waiters.removeAll() }
                 return state.waiters.map(\.continuation)
             }
-            for continuation in left { continuation.resume(returning: false) }
+            for continuation in left { continuation.resume(returning: nil) }
             group.leave()
         }
         group.enter()

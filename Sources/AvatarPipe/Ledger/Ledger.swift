@@ -119,9 +119,9 @@ public struct JobPlace: Sendable, Equatable, CustomStringConvertible {
         self.path = path
     }
 
-    /// The directory made absolute and free of symlinks (it is created first).
-    public static func of(_ directory: String) throws -> JobPlace {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    /// The directory made absolute and free of symlinks (created first unless `create` is false).
+    public static func of(_ directory: String, create: Bool = true) throws -> JobPlace {
+        if create { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let absolute = directory.hasPrefix("/") ? directory : FileManager.default.currentDirectoryPath + "/" + directory
         return JobPlace(path: URL(fileURLWithPath: absolute).resolvingSymlinksInPath().standardizedFileURL.path)
     }
@@ -141,11 +141,24 @@ public struct LedgerQuery: Sendable {
     }
 }
 
-public struct LedgerListing: Sendable, Codable {
+/// A render as `avatarpipe ledger` lists it: the row's fields, then the stored video, the
+/// charge and the job directories that use it (one flat JSON object).
+public struct LedgerListing: Sendable, Encodable {
     public var render: LedgerRender
     public var video: LedgerVideo?
     public var charged: Double?
     public var jobs: [String]
+
+    enum CodingKeys: String, CodingKey { case video, charged, jobs, expiresAt = "expires_at" }
+
+    public func encode(to encoder: any Encoder) throws {
+        try render.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(video, forKey: .video)
+        try container.encodeIfPresent(charged, forKey: .charged)
+        try container.encode(jobs, forKey: .jobs)
+        try container.encodeIfPresent(render.expiresAt, forKey: .expiresAt)
+    }
 }
 
 public struct LedgerSpend: Sendable, Codable, Equatable {

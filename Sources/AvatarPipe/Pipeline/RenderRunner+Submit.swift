@@ -46,14 +46,21 @@ extension RenderRunner {
     /// Money rule 1: the answer is in the ledger before anything else happens. If even that
     /// fails, the request id is said on stderr (exit 4), since nothing else holds it.
     func accepted(_ submission: Submission, claim: RenderClaim, journal: inout JobJournal, directory: String) async throws -> RenderClaim {
+        let recorded: RenderClaim
         do {
-            let recorded = try await ledger.recordSubmission(claim, submission)
-            try mirror(recorded.render, into: &journal, stage: .submitted, "submitted as \(submission.requestID)", directory: directory)
-            return recorded
+            recorded = try await ledger.recordSubmission(claim, submission)
         } catch {
             throw RenderError.afterSubmit(requestID: submission.requestID, jobDirectory: directory,
-                                          reason: "recording it failed: \(error)", next: .keepTheID)
+                                          reason: "the ledger could not record it: \(error)", next: .keepTheID)
         }
+        do {
+            try mirror(recorded.render, into: &journal, stage: .submitted, "submitted as \(submission.requestID)", directory: directory)
+        } catch {
+            throw RenderError.afterSubmit(requestID: submission.requestID, jobDirectory: directory,
+                                          reason: "job.json could not be written (the ledger has the request): \(error)",
+                                          next: recorded.render.isBuiltInSandbox ? .runAgain : .resume)
+        }
+        return recorded
     }
 
     /// A submit the service refused was not accepted: nothing was charged and the claim is

@@ -176,6 +176,12 @@ public struct RenderRunner: Sendable {
         }
     }
 
+    /// The render a job directory's ledger row names, if any: what `resume` would continue.
+    public static func render(of directory: String, in ledger: any Ledger) async throws -> LedgerRender? {
+        guard let job = try await ledger.job(try JobPlace.of(directory, create: false)), let id = job.renderID else { return nil }
+        return try await ledger.render(id: id)
+    }
+
     /// `resume` talks to the endpoint the render was submitted to, and only with that
     /// endpoint's key: the key of one service never meets another.
     func requireSameEndpoint(_ render: LedgerRender, directory: String) throws {

@@ -1,0 +1,78 @@
+import AvatarHTTP
+import Foundation
+import TestSupport
+
+/// One sandbox process, one ledger, and the command lines that run against them: what the
+/// money tests share. The sandbox's own ledger says what was paid.
+struct MoneyBench {
+    let sandbox: SandboxProcess
+    let state: TemporaryDirectory
+    let speech = Fixtures.generated("speech-2.5s.wav")
+
+    static func start(_ arguments: [String] = ["--latency", "0.3"]) async throws -> MoneyBench {
+        MoneyBench(sandbox: try await SandboxProcess.start(arguments), state: TemporaryDirectory("avatarpipe-state"))
+    }
+
+    func stop() {
+        sandbox.stop()
+        state.remove()
+    }
+
+    var ledgerPath: String { state.file("ledger.sqlite") }
+    var environment: [String: String] { ["AVATARPIPE_LEDGER": ledgerPath, "SEGMIND_API_KEY": ""] }
+
+    /// A key file per sandbox, so two sandboxes can share the state directory.
+    func keyFile(_ sandbox: SandboxProcess) -> String {
+        let path = state.file("key-\(URLComponents(string: sandbox.baseURL)?.port ?? 0)")
+        FileManager.default.createFile(atPath: path, contents: Data((sandbox.key + "\n").utf8))
+        return path
+    }
+
+    func service(_ other: SandboxProcess? = nil) -> [String] {
+        let target = other ?? sandbox
+        return ["--api-base", target.baseURL, "--key-file", keyFile(target)]
+    }
+
+    /// `run` of the fixtures into `out`, without post-processing unless asked.
+    func run(_ out: String, _ extra: [String] = [], post: Bool = false, against other: SandboxProcess? = nil) -> [String] {
+        ["run", "--photo", Fixtures.photo, "--audio", speech, "--fit", "contain", "--out", out]
+            + (post ? [] : ["--no-post"]) + service(other) + extra
+    }
+
+    func resume(_ out: String, _ extra: [String] = []) -> [String] {
+        ["resume", out] + service() + extra
+    }
+
+    func cli(_ arguments: [String]) -> Shell.Result {
+        CLI.run(arguments, environment: environment)
+    }
+
+    func start(_ arguments: [String]) throws -> CLIProcess {
+        try CLIProcess.start(arguments, environment: environment)
+    }
+
+    /// `avatarpipe ledger --json`: the renders, newest first.
+    func ledgerRenders() -> [[String: Any]] {
+        let listing = CLI.json(cli(["ledger", "list", "--json"]).stdout)
+        return (listing?["renders"] as? [[String: Any]]) ?? []
+    }
+
+    func control(_ document: [String: Any]) async throws {
+        try await sandbox.control(document)
+    }
+
+    static func sha(_ path: String) -> String? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return Shell.run("/usr/bin/sha256sum", [path]).stdout.split(separator: " ").first.map(String.init)
+    }
+
+    /// The sandbox's own copy of a render, fetched straight from it.
+    func servedVideo(_ requestID: String, to path: String) async throws {
+        _ = try await HTTPClient().download(HTTPRequest(.get, "\(sandbox.baseURL)/outputs/\(requestID).mp4"), to: path)
+    }
+
+    func requestIDs() async throws -> [String] {
+        let ledger = try await sandbox.ledger()
+        return ((ledger["submissions"] as? [[String: Any]]) ?? []).compactMap { $0["request_id"] as? String }
+    }
+}
