@@ -1,0 +1,173 @@
+@testable import AvatarPipe
+import Foundation
+import Testing
+import TestSupport
+
+/// The ledger on disk, with owners alive and dead: who may submit, who follows, what is
+/// taken over, what is never dropped.
+@Suite struct LedgerTests {
+    let state = TemporaryDirectory("avatarpipe-ledger")
+    let endpoint = "http://127.0.0.1:8800"
+
+    func ledger() throws -> SQLiteLedger { try SQLiteLedger(path: state.file("ledger.sqlite")) }
+
+    func want(_ key: String = "key-1", endpoint: String? = nil, forceNew: Bool = false) -> RenderWant {
+        RenderWant(renderKey: key, endpoint: endpoint ?? self.endpoint, api: "v2", estimateUSD: 2.216, forceNew: forceNew)
+    }
+
+    /// An owner on this machine whose process has ended.
+    static let dead: LedgerOwner = {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try? process.run()
+        process.waitUntilExit()
+        var owner = LedgerOwner.make()
+        owner.pid = process.processIdentifier
+        return owner
+    }()
+
+    func owned(_ acquisition: Acquisition) throws -> RenderClaim {
+        guard case .owned(let claim) = acquisition else { throw SetupFailure(description: "expected a claim, got \(acquisition)") }
+        return claim
+    }
+
+    func submission(_ id: String) -> Submission {
+        Submission(requestID: id, statusURL: "\(endpoint)/v2/requests/\(id)/status", responseURL: "\(endpoint)/v2/requests/\(id)",
+                   pollURL: nil, submittedAt: Date())
+    }
+
+    @Test func eightOwnersAtOnceMakeOneClaimAndSevenFollowers() async throws {
+        let ledger = try ledger()
+        defer { state.remove() }
+        let outcomes = await withTaskGroup(of: String.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    switch try? await ledger.acquire(want(), owner: .make()) {
+                    case .owned: return "owned"
+                    case .follow: return "follow"
+                    default: return "other"
+                    }
+                }
+            }
+            return await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 == "owned" }.count == 1)
+        #expect(outcomes.filter { $0 == "follow" }.count == 7)
+    }
+
+    @Test func aDeadOwnersClaimIsTakenOverAndItsWritesAreFencedOff() async throws {
+        let ledger = try ledger()
+        defer { state.remove() }
+        let old = try owned(try await ledger.acquire(want(), owner: Self.dead))
+        let new = try owned(try await ledger.acquire(want(), owner: .make()))
+        #expect(new.render.id == old.render.id)
+        #expect(new.render.token == old.render.token + 1)
+        await #expect(throws: LedgerError.self) { _ = try await ledger.update(old, .submitting) }
+        let submitting = try await ledger.update(new, .submitting)
+        #expect(submitting.render.state == .submitting)
+    }
+
+    @Test func aDeadSubmitIsMaybeSubmittedUntilForceNewAbandonsIt() async throws {
+        let ledger = try ledger()
+        defer { state.remove() }
+        let old = try await ledger.update(try owned(try await ledger.acquire(want(), owner: Self.dead)), .submitting)
+        guard case .maybeSubmitted(let render) = try await ledger.acquire(want(), owner: .make()) else {
+            Issue.record("a submit whose owner died must not be claimed again")
+            return
+        }
+        #expect(render.id == old.render.id)
+        let forced = try owned(try await ledger.acquire(want(forceNew: true), owner: .make()))
+        #expect(forced.render.id != old.render.id)
+        #expect(try await ledger.render(id: old.render.id)?.state == .abandoned)
+        #expect(try await ledger.events(renderID: old.render.id).contains { $0.kind == "abandoned" })
+        // Its answer turns up after all: the request id is kept, never dropped.
+        let late = try await ledger.recordSubmission(old, submission("late"))
+        #expect(late.render.state == .submitted && late.render.requestID == "late")
+    }
+
+    @Test func aRenderedKeyIsReusedOnItsEndpointOnly() async throws {
+        let ledger = try ledger()
+        defer { state.remove() }
+        var claim = try owned(try await ledger.acquire(want(), owner: .make()))
+        claim = try await ledger.update(claim, .submitting)
+        claim = try await ledger.recordSubmission(claim, submission("r1"))
+        let video = LedgerVideo(sha256: "aa", path: "renders/aa.mp4", bytes: 10, duration: 2, width: 1280, height: 720,
+                                videoCodec: "h264", audioCodec: "aac", verifiedAt: Date())
+        _ = try await ledger.recordRendered(claim, video: video,
+                                            charge: LedgerCharge(renderID: claim.render.id, at: Date(), amount: 2.216, measured: true,
+                                                                 creditsBefore: 10, creditsAfter: 7.784))
+        guard case .reuse(_, let reused) = try await ledger.acquire(want(), owner: .make()) else {
+            Issue.record("a rendered key must be reused")
+            return
+        }
+        #expect(reused.sha256 == "aa")
+        let elsewhere = try owned(try await ledger.acquire(want(endpoint: "https://api.segmind.com"), owner: .make()))
+        #expect(elsewhere.render.id != claim.render.id)
+        let again = try owned(try await ledger.acquire(want(forceNew: true), owner: .make()))
+        #expect(again.render.id != claim.render.id)
+        let spend = try await ledger.spend(since: Date().addingTimeInterval(-60))
+        #expect(spend.renders == 1 && abs(spend.charged - 2.216) < 1e-9)
+    }
+
+    @Test func aSubmittedRenderOfADeadOwnerIsFinishedNotResubmitted() async throws {
+        let ledger = try ledger()
+        defer { state.remove() }
+        var claim = try owned(try await ledger.acquire(want(), owner: Self.dead))
+        claim = try await ledger.update(claim, .submitting)
+        claim = try await ledger.recordSubmission(claim, submission("s1"))
+        let taker = LedgerOwner.make()
+        let taken = try owned(try await ledger.acquire(want(), owner: taker))
+        #expect(taken.render.id == claim.render.id && taken.render.state == .submitted)
+        guard case .follow = try await ledger.acquire(renderID: claim.render.id, owner: .make()) else {
+            Issue.record("a live owner is followed, not taken over")
+            return
+        }
+        try await ledger.release(owner: taker)
+        guard case .owned(let resumed) = try await ledger.acquire(renderID: claim.render.id, owner: .make()) else {
+            Issue.record("resume takes over a submitted render whose owner let go")
+            return
+        }
+        #expect(resumed.render.requestID == "s1")
+    }
+
+    @Test func theBuiltInSandboxsRendersEndWithTheirProcess() async throws {
+        let ledger = try ledger()
+        defer { state.remove() }
+        let sandbox = want(endpoint: ServiceEndpoint.builtInSandbox)
+        var claim = try owned(try await ledger.acquire(sandbox, owner: Self.dead))
+        claim = try await ledger.update(claim, .submitting)
+        claim = try await ledger.recordSubmission(claim, submission("gone"))
+        let fresh = try owned(try await ledger.acquire(sandbox, owner: .make()))
+        #expect(fresh.render.id != claim.render.id)
+        #expect(try await ledger.render(id: claim.render.id)?.state == .abandoned)
+    }
+
+    @Test func aJobDirectoryIsOneProcesssAtATime() async throws {
+        let ledger = try ledger()
+        defer { state.remove() }
+        let place = JobPlace(path: state.file("job"))
+        let first = LedgerOwner.make(), second = LedgerOwner.make()
+        guard case .entered = try await ledger.enterJob(place, owner: first) else { Issue.record("first"); return }
+        guard case .busy = try await ledger.enterJob(place, owner: second) else { Issue.record("second must wait"); return }
+        try await ledger.release(owner: first)
+        guard case .entered = try await ledger.enterJob(place, owner: second) else { Issue.record("free again"); return }
+        try await ledger.release(owner: second)
+        guard case .entered = try await ledger.enterJob(place, owner: Self.dead) else { Issue.record("free for anyone"); return }
+        // A dead holder does not block.
+        guard case .entered = try await ledger.enterJob(place, owner: second) else { Issue.record("dead holder"); return }
+    }
+
+    @Test func aNewerSchemaIsRefusedAndReopeningIsHarmless() throws {
+        defer { state.remove() }
+        _ = try ledger()
+        _ = try ledger()
+        let bump = Shell.run("/usr/bin/python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()",
+                                                  state.file("ledger.sqlite")])
+        #expect(bump.status == 0, "\(bump.stderr)")
+        #expect(throws: LedgerError.self) { _ = try ledger() }
+    }
+}
+
+struct SetupFailure: Error, CustomStringConvertible {
+    var description: String
+}
