@@ -51,6 +51,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]),
+        // Benchmarks (built by scripts/bench-*.sh in release mode).
+        .executableTarget(name: "ledger-bench", dependencies: ["AvatarPipe", .product(name: "GRDB", package: "GRDB.swift")],
+                          path: "Benchmarks/LedgerBench"),
         .executableTarget(
             name: "avatarpipe",
             dependencies: ["AvatarPipe", "AvatarSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -4,6 +4,7 @@ import AvatarMedia
 import AvatarPipe
 import AvatarSandbox
 import Foundation
+import Synchronization
 
 /// The service a run talks to (the real API, or a sandbox started in this process on a
 /// loopback port) and the ledger it keeps its claims in. The ledger keys renders by the
@@ -50,26 +51,64 @@ final class RunEnvironment: Sendable {
     }
 }
 
-/// Runs work that Ctrl-C (SIGINT) or SIGTERM should cancel rather than kill, so the journal
-/// is left consistent and a submitted render can be resumed.
+/// Runs work that Ctrl-C (SIGINT) or SIGTERM should cancel rather than kill, so the ledger and
+/// the journal are left consistent and a submitted render can be resumed. Outside such work
+/// (and on a second Ctrl-C) the process exits at once with 130.
 enum Interruptible {
     static func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) async -> Result<T, Error> {
         let task = Task { try await work() }
-        let sources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler {
-                Terminal.log("\n[interrupted] stopping; the journal keeps what was submitted")
-                task.cancel()
-            }
-            source.resume()
-            return source
-        }
+        SignalScope.shared.cancelOnSignal(task)
         let result = await task.result
-        for source in sources { source.cancel() }
-        // Ctrl-C works again for what follows (post-processing).
-        for number in [SIGINT, SIGTERM] { signal(number, SIG_DFL) }
+        SignalScope.shared.exitOnSignal()
         return result
+    }
+}
+
+/// SIGINT and SIGTERM for the whole process, taken once: libdispatch's signal sources cannot
+/// be given back (cancelling one restores the disposition later, on its own queue), so they
+/// stay, and what a signal does is decided here.
+/// (Unchecked: the sources are set once in `init` and only kept; dispatch sources are
+/// thread-safe.)
+final class SignalScope: @unchecked Sendable {
+    static let shared = SignalScope()
+
+    /// What the next signal does instead of ending the process.
+    private let onSignal = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Kept for the process's lifetime.
+    private let sources: [any DispatchSourceSignal]
+
+    private init() {
+        sources = [SIGINT, SIGTERM].map { number -> any DispatchSourceSignal in
+            signal(number, SIG_IGN)
+            return DispatchSource.makeSignalSource(signal: number, queue: .global())
+        }
+        for source in sources {
+            source.setEventHandler { [self] in handle() }
+            source.resume()
+        }
+    }
+
+    /// The next signal cancels `task`.
+    func cancelOnSignal<T: Sendable>(_ task: Task<T, Error>) {
+        onSignal.withLock { $0 = { task.cancel() } }
+    }
+
+    /// The next signal ends the process (130).
+    func exitOnSignal() {
+        onSignal.withLock { $0 = nil }
+    }
+
+    private func handle() {
+        let action = onSignal.withLock { action -> (@Sendable () -> Void)? in
+            defer { action = nil }
+            return action
+        }
+        guard let action else {
+            Terminal.log("\n[interrupted]")
+            exit(130)
+        }
+        Terminal.log("\n[interrupted] stopping; the ledger keeps what was submitted (Ctrl-C again to quit at once)")
+        action()
     }
 }
 

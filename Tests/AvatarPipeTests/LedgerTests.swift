@@ -168,6 +168,44 @@ import TestSupport
     }
 }
 
+/// The stored copy reaches a job directory as a hard link, or as a copy on another disk.
+@Suite struct RenderStoreTests {
+    @Test func aJobOnAnotherFilesystemGetsACopy() throws {
+        let store = TemporaryDirectory("avatarpipe-store")
+        defer { store.remove() }
+        let near = TemporaryDirectory("avatarpipe-near")
+        defer { near.remove() }
+        let data = Data((0..<4096).map { UInt8($0 % 251) })
+        let download = store.file("download.mp4")
+        try data.write(to: URL(fileURLWithPath: download))
+        let sha = try FileHash.sha256(ofFile: download)
+        let renderStore = RenderStore(directory: store.path)
+        let stored = try renderStore.adopt(download, sha256: sha)
+        let video = LedgerVideo(sha256: sha, path: stored, bytes: 4096, duration: nil, width: nil, height: nil, videoCodec: nil,
+                                audioCodec: nil, verifiedAt: Date())
+        try renderStore.link(video, into: near.path)
+        #expect(links(near.file("render.mp4")) == 2)
+        // /dev/shm is a tmpfs: another filesystem than the temporary directory's.
+        let far = "/dev/shm/avatarpipe-far-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: far, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: far) }
+        try renderStore.link(video, into: far)
+        #expect(links(far + "/render.mp4") == 1)
+        #expect(FileManager.default.contents(atPath: far + "/render.mp4") == data)
+        // Linking again is harmless; a render.mp4 that is another video is never replaced.
+        #expect(throws: Never.self) { try renderStore.link(video, into: far) }
+        let other = TemporaryDirectory("avatarpipe-other")
+        defer { other.remove() }
+        try Data("another video".utf8).write(to: URL(fileURLWithPath: other.file("render.mp4")))
+        #expect(throws: RenderError.self) { try renderStore.link(video, into: other.path) }
+        #expect(FileManager.default.contents(atPath: other.file("render.mp4")) == Data("another video".utf8))
+    }
+
+    func links(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.referenceCount] as? NSNumber)?.intValue ?? 0
+    }
+}
+
 struct SetupFailure: Error, CustomStringConvertible {
     var description: String
 }

@@ -145,6 +145,7 @@ import TestSupport
         await harness.control(SandboxControl(advanceClock: 3700))
         let error = try await #require(throws: RenderError.self) { try await harness.runner.resume(harness.job.path) }
         #expect(error.description.contains("expired"))
+
     }
 
     @Test func interruptedWhileWaitingThenResumedPaysOnce() async throws {

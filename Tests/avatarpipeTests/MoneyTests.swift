@@ -76,10 +76,31 @@ import TestSupport
         #expect(elsewhere.status == 3)
         #expect(elsewhere.stderr.contains(bench.sandbox.baseURL), "\(elsewhere.stderr)")
 
+        // --force-new into that directory would forget a paid render: refused.
+        let forced = bench.cli(bench.run(job, ["--force-new"]))
+        #expect(forced.status == 3, "\(forced.stderr)")
+        #expect(forced.stderr.contains("avatarpipe resume"))
+
         try await bench.control(["release": ["jobs"]])
         let resumed = bench.cli(bench.resume(job))
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try await bench.sandbox.counts() == (1, 1))
+        #expect(MoneyBench.sha(job + "/render.mp4") != nil)
+    }
+
+    // Finding 10: Ctrl-C works again once the render is safe (it used to be ignored for good):
+    // the first asks to stop, a second quits at once (130).
+    @Test func ctrlCDuringPostStopsTheRun() async throws {
+        let bench = try await MoneyBench.start()
+        defer { bench.stop() }
+        let job = bench.state.file("job")
+        let run = try bench.start(["run", "--photo", Fixtures.photo, "--audio", Fixtures.speech, "--fit", "contain", "--out", job]
+                                  + bench.service())
+        #expect(await run.waitFor("[renditions]"), "\(run.stderr)")
+        run.signal(SIGINT)
+        #expect(await run.waitFor("[interrupted]"), "\(run.stderr)")
+        run.signal(SIGINT)
+        #expect(await run.wait() == 130, "\(run.stderr)")
         #expect(MoneyBench.sha(job + "/render.mp4") != nil)
     }
 

@@ -104,7 +104,8 @@ import TestSupport
         #expect(none.stderr.contains("SEGMIND_API_KEY"))
     }
 
-    @Test(arguments: [["--thumbnails", "99"], ["--loudness", "loud"], ["--burn-captions"], ["--wait-timeout", "nan"]])
+    @Test(arguments: [["--thumbnails", "99"], ["--loudness", "loud"], ["--burn-captions"], ["--wait-timeout", "nan"],
+                      ["--max-cost", "nan"], ["--max-cost", "inf"], ["--max-cost", "-1"], ["--max-cost", "0"]])
     func badArgumentsAreRefusedBeforeAnythingIsFetchedOrPaid(flags: [String]) {
         let job = TemporaryDirectory(), cache = TemporaryDirectory()
         defer { job.remove(); cache.remove() }

@@ -9,6 +9,14 @@ public struct Submission: Codable, Sendable, Equatable {
     public var pollURL: String?
     public var submittedAt: Date
 
+    public init(requestID: String, statusURL: String, responseURL: String, pollURL: String?, submittedAt: Date) {
+        self.requestID = requestID
+        self.statusURL = statusURL
+        self.responseURL = responseURL
+        self.pollURL = pollURL
+        self.submittedAt = submittedAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case requestID = "requestId", statusURL = "statusUrl", responseURL = "responseUrl", pollURL = "pollUrl", submittedAt
     }
