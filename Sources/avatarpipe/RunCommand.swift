@@ -40,6 +40,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Price of one render in USD for the estimate.", valueName: "USD")) var price: Double?
     @Option(name: .customLong("wait-timeout"), help: ArgumentHelp("Stop waiting after this many minutes (resume later).", valueName: "MIN"))
     var waitTimeout: Double = 20
+    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Seconds before the first status poll; later ones back off to 15 s.", valueName: "SECONDS"))
+    var pollInterval: Double = 2
     @Flag(help: "Print the journal (job.json) at the end.") var json = false
     @Flag(name: .customLong("no-post"), help: "Stop after render.mp4: no renditions, pictures, captions or page.") var noPost = false
     @OptionGroup(title: "Preparation") var preparation: PreparationFlags
@@ -55,6 +57,7 @@ struct RunCommand: AsyncParsableCommand {
         if !noPost { try outputs.apply(to: &postOptions) }
         if audio == nil && script == nil { throw UsageError("give --audio or --script: the render needs speech") }
         guard waitTimeout.isFinite, waitTimeout > 0 else { throw UsageError("--wait-timeout takes a number of minutes above 0") }
+        guard pollInterval.isFinite, pollInterval >= 0.05, pollInterval <= 15 else { throw UsageError("--poll-interval takes 0.05 to 15 seconds") }
         if let maxCost, !(maxCost.isFinite && maxCost > 0) {
             throw UsageError("--max-cost takes an amount of USD above 0 (\(maxCost) would not cap anything)")
         }
@@ -71,6 +74,7 @@ struct RunCommand: AsyncParsableCommand {
         var runner = RenderRunner(client: environment.client, host: environment.host, ledger: environment.ledger)
         runner.observer = progress
         runner.poller.deadline = .milliseconds(Int64(waitTimeout * 60_000))
+        runner.poller.initialInterval = .milliseconds(Int64(pollInterval * 1000))
         let outcome = await Interruptible.run { [request, runner] in try await runner.run(request) }
         progress.finish()
         await environment.stop()
@@ -132,12 +136,15 @@ struct ResumeCommand: AsyncParsableCommand {
     @Argument(help: "The job directory (holding job.json).") var directory: String
     @Option(name: .customLong("wait-timeout"), help: ArgumentHelp("Stop waiting after this many minutes.", valueName: "MIN"))
     var waitTimeout: Double = 20
+    @Option(name: .customLong("poll-interval"), help: ArgumentHelp("Seconds before the first status poll; later ones back off to 15 s.", valueName: "SECONDS"))
+    var pollInterval: Double = 2
     @Flag(help: "Print the journal (job.json) at the end.") var json = false
     @OptionGroup(title: "Service") var service: ServiceOptions
     @OptionGroup(title: "Ledger") var ledger: LedgerOptions
 
     mutating func run() async throws {
         guard waitTimeout.isFinite, waitTimeout > 0 else { throw UsageError("--wait-timeout takes a number of minutes above 0") }
+        guard pollInterval.isFinite, pollInterval >= 0.05, pollInterval <= 15 else { throw UsageError("--poll-interval takes 0.05 to 15 seconds") }
         let progress = ProgressDisplay()
         // A render of the built-in sandbox ended with the run that made it: said before any
         // key or endpoint is looked for.
@@ -154,6 +161,7 @@ struct ResumeCommand: AsyncParsableCommand {
         var runner = RenderRunner(client: environment.client, host: environment.host, ledger: environment.ledger)
         runner.observer = progress
         runner.poller.deadline = .milliseconds(Int64(waitTimeout * 60_000))
+        runner.poller.initialInterval = .milliseconds(Int64(pollInterval * 1000))
         let directory = self.directory
         let outcome = await Interruptible.run { [runner] in try await runner.resume(directory) }
         progress.finish()

@@ -47,7 +47,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("What one completed render costs.", valueName: "CREDITS"))
     var price: Double = ServiceLimits.defaultPricePerCallUSD
 
-    @Option(help: "Resolution of the stand-in renders: 720p or 1080p.")
+    @Option(help: "Resolution of the stand-in renders: 720p or 1080p (or 180p: tiny and quick, for tests).")
     var resolution: PreviewSettings.Resolution = .p720
 
     @Flag(help: "Let /upload-asset take audio/wav (refused by default, like the official SDK's type list).")

@@ -9,7 +9,8 @@ struct MoneyBench {
     let state: TemporaryDirectory
     let speech = Fixtures.generated("speech-2.5s.wav")
 
-    static func start(_ arguments: [String] = ["--latency", "0.3"]) async throws -> MoneyBench {
+    /// Tiny stand-in renders (180p) unless a test needs post-processing to take a while.
+    static func start(_ arguments: [String] = ["--latency", "0.3", "--resolution", "180p"]) async throws -> MoneyBench {
         MoneyBench(sandbox: try await SandboxProcess.start(arguments), state: TemporaryDirectory("avatarpipe-state"))
     }
 
@@ -28,9 +29,10 @@ struct MoneyBench {
         return path
     }
 
+    /// Where the service is, its key, and a quick first poll (the sandbox's latency is short).
     func service(_ other: SandboxProcess? = nil) -> [String] {
         let target = other ?? sandbox
-        return ["--api-base", target.baseURL, "--key-file", keyFile(target)]
+        return ["--api-base", target.baseURL, "--key-file", keyFile(target), "--poll-interval", "0.1"]
     }
 
     /// `run` of the fixtures into `out`, without post-processing unless asked.

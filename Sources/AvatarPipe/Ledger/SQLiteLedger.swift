@@ -20,23 +20,39 @@ public final class SQLiteLedger: Ledger {
         do {
             try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent,
                                                     withIntermediateDirectories: true)
-            var configuration = Configuration()
-            configuration.journalMode = .wal
-            configuration.busyMode = .timeout(60)
-            configuration.label = "avatarpipe-ledger"
-            configuration.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA synchronous = FULL")
-                try db.execute(sql: "PRAGMA foreign_keys = ON")
-            }
-            database = try DatabaseQueue(path: path, configuration: configuration)
-            try database.writeWithoutTransaction { db in
-                try db.inTransaction(.immediate) {
-                    try LedgerSchema.migrate(db)
-                    return .commit
-                }
-            }
+            database = try SQLiteLedger.open(path)
         } catch let error as DatabaseError {
             throw LedgerError.unusable("the ledger \(path) cannot be opened: \(error.message ?? "\(error)")")
+        }
+    }
+
+    /// Opens the file in WAL mode and brings its schema up to date. Two processes opening a
+    /// new ledger at once race for the switch to WAL, which SQLite answers with "locked"
+    /// without waiting: the loser tries again.
+    private static func open(_ path: String) throws -> DatabaseQueue {
+        var configuration = Configuration()
+        configuration.journalMode = .wal
+        configuration.busyMode = .timeout(60)
+        configuration.label = "avatarpipe-ledger"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        var attempt = 0
+        while true {
+            do {
+                let database = try DatabaseQueue(path: path, configuration: configuration)
+                try database.writeWithoutTransaction { db in
+                    try db.inTransaction(.immediate) {
+                        try LedgerSchema.migrate(db)
+                        return .commit
+                    }
+                }
+                return database
+            } catch let error as DatabaseError where (error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED) && attempt < 100 {
+                attempt += 1
+                usleep(50_000)
+            }
         }
     }
 

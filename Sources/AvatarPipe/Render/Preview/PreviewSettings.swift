@@ -3,6 +3,17 @@
 public struct PreviewSettings: Sendable {
     public enum Resolution: String, Sendable, CaseIterable {
         case p1080 = "1080p", p720 = "720p"
+        /// 320×180: not a size the service makes; quick stand-ins for tests.
+        case p180 = "180p"
+
+        /// The long and the short side.
+        var sides: (long: Int, short: Int) {
+            switch self {
+            case .p1080: return (1920, 1080)
+            case .p720: return (1280, 720)
+            case .p180: return (320, 180)
+            }
+        }
     }
 
     public enum Padding: Sendable, Equatable {
@@ -29,9 +40,9 @@ public struct PreviewSettings: Sendable {
 
     public init() {}
 
-    /// 1920×1080 / 1280×720 landscape, 1080×1920 / 720×1280 portrait.
+    /// 1920×1080 / 1280×720 landscape, 1080×1920 / 720×1280 portrait (and 320×180 for tests).
     public var frameSize: (width: Int, height: Int) {
-        let long = resolution == .p1080 ? 1920 : 1280, short = resolution == .p1080 ? 1080 : 720
+        let (long, short) = resolution.sides
         return orientation == .landscape ? (long, short) : (short, long)
     }
 }
