@@ -35,6 +35,7 @@ bench: release fixtures
 	bash scripts/bench-preview.sh
 	bash scripts/bench-captions.sh
 	bash scripts/bench-post.sh
+	bash scripts/bench-ledger.sh
 
 clean:
 	rm -rf .build

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what avatarpipe needs on Debian 12: the FFmpeg/libcurl/libpng development
-# packages, the ffmpeg CLI (the tests' independent judge), espeak-ng (fixtures, speech),
+# Installs what avatarpipe needs on Debian 12: the FFmpeg/libcurl/libpng/libsqlite3 (the
+# ledger, through GRDB) development packages, the ffmpeg CLI (the tests' independent judge), espeak-ng (fixtures, speech),
 # opencv-data (Haar cascades) and fonts. Idempotent and quiet: when everything is
 # present it only runs dpkg-query and returns.
 set -euo pipefail

@@ -209,3 +209,38 @@ import TestSupport
 struct SetupFailure: Error, CustomStringConvertible {
     var description: String
 }
+
+/// The hand-written listing JSON says what the Encodable one says, and escapes what it must.
+@Suite struct JSONWriterTests {
+    @Test func aListingWritesTheSameObjectAsEncodable() throws {
+        let render = LedgerRender(id: 7, renderKey: "k\"ey\\", endpoint: "https://api.segmind.com", state: .rendered, api: "v2",
+                                  owner: "h/b/1/2/s", leaseUntil: nil, token: 3, requestID: "r\n1", statusURL: nil, responseURL: nil,
+                                  pollURL: nil, submitStartedAt: Date(timeIntervalSince1970: 1_800_000_000), submittedAt: nil,
+                                  outputURL: "https://cdn/x.mp4", partialPath: nil, partialValidator: nil, videoSHA256: "aa",
+                                  estimateUSD: 2.216, creditsBefore: nil, error: "tab\there \u{01}", createdAt: Date(timeIntervalSince1970: 1_800_000_000),
+                                  updatedAt: Date(timeIntervalSince1970: 1_800_000_001))
+        let video = LedgerVideo(sha256: "aa", path: "renders/aa.mp4", bytes: 12, duration: 2.5, width: 1280, height: 720,
+                                videoCodec: "h264", audioCodec: nil, verifiedAt: Date(timeIntervalSince1970: 1_800_000_002))
+        for listing in [LedgerListing(render: render, video: video, charged: 2.216, jobs: ["/a", "h2:/b"]),
+                        LedgerListing(render: render, video: nil, charged: nil, jobs: [])] {
+            var writer = JSONWriter()
+            listing.write(to: &writer)
+            let encoder = JSONEncoder()
+            encoder.dateEncodingStrategy = .custom { date, encoder in
+                var container = encoder.singleValueContainer()
+                try container.encode(Format.timestamp(date))
+            }
+            let fast = try #require(try JSONSerialization.jsonObject(with: Data(writer.bytes)) as? [String: Any])
+            let slow = try #require(try JSONSerialization.jsonObject(with: try encoder.encode(listing)) as? [String: Any])
+            // Encodable leaves nil fields out; the writer says null.
+            #expect(NSDictionary(dictionary: withoutNulls(fast)) == NSDictionary(dictionary: slow))
+        }
+        #expect(Format.timestamp(Date(timeIntervalSince1970: 1_800_000_000)) == "2027-01-15T08:00:00Z")
+    }
+
+    func withoutNulls(_ object: [String: Any]) -> [String: Any] {
+        object.filter { !($0.value is NSNull) }.mapValues { value in
+            (value as? [String: Any]).map(withoutNulls) ?? value
+        }
+    }
+}

@@ -98,13 +98,27 @@ enum LedgerSchema {
 enum RenderRows {
     static let inFlightList = RenderState.inFlight.map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
+    /// The columns of a render, in the order `LedgerRender(row:)` reads them (by position: a
+    /// listing of 10,000 renders would spend most of its time looking columns up by name).
+    static let renderColumns = ["id", "render_key", "endpoint", "state", "api", "owner", "lease_until", "token", "request_id",
+                                "status_url", "response_url", "poll_url", "submit_started_at", "submitted_at", "output_url",
+                                "partial_path", "partial_validator", "video_sha256", "estimate_usd", "credits_before", "error",
+                                "created_at", "updated_at"]
+    static let videoColumns = ["sha256", "path", "bytes", "duration", "width", "height", "video_codec", "audio_codec", "verified_at"]
+
+    static func columns(_ names: [String], of table: String) -> String {
+        names.map { "\(table).\($0)" }.joined(separator: ", ")
+    }
+
+    static let selectRender = "SELECT \(columns(renderColumns, of: "renders")) FROM renders"
+
     static func acquire(_ want: RenderWant, owner: LedgerOwner, leaseUntil: Date, db: Database) throws -> Acquisition {
         let rendered = want.forceNew ? nil : try LedgerRender.fetchOne(db, sql: """
-            SELECT * FROM renders WHERE render_key = ? AND endpoint = ? AND state = 'rendered' AND video_sha256 IS NOT NULL
+            \(selectRender) WHERE render_key = ? AND endpoint = ? AND state = 'rendered' AND video_sha256 IS NOT NULL
             ORDER BY id DESC LIMIT 1
             """, arguments: [want.renderKey, want.endpoint])
         let inFlight = try LedgerRender.fetchAll(db, sql: """
-            SELECT * FROM renders WHERE render_key = ? AND endpoint = ? AND state IN (\(inFlightList)) ORDER BY id
+            \(selectRender) WHERE render_key = ? AND endpoint = ? AND state IN (\(inFlightList)) ORDER BY id
             """, arguments: [want.renderKey, want.endpoint])
         let plan = ClaimRules.plan(want, owner: owner, rendered: rendered, inFlight: inFlight)
         try abandon(plan.abandon, by: owner, db: db)
@@ -258,7 +272,7 @@ enum RenderRows {
     }
 
     static func fetch(id: Int64, db: Database) throws -> LedgerRender? {
-        try LedgerRender.fetchOne(db, sql: "SELECT * FROM renders WHERE id = ?", arguments: [id])
+        try LedgerRender.fetchOne(db, sql: "\(selectRender) WHERE id = ?", arguments: [id])
     }
 
     static func require(_ id: Int64, db: Database) throws -> LedgerRender {
@@ -267,7 +281,8 @@ enum RenderRows {
     }
 
     static func video(sha256: String, db: Database) throws -> LedgerVideo? {
-        try LedgerVideo.fetchOne(db, sql: "SELECT * FROM videos WHERE sha256 = ?", arguments: [sha256])
+        try LedgerVideo.fetchOne(db, sql: "SELECT \(columns(videoColumns, of: "videos")) FROM videos WHERE sha256 = ?",
+                                 arguments: [sha256])
     }
 }
 
@@ -302,6 +317,7 @@ enum JobRows {
 
 /// What `avatarpipe ledger` shows.
 enum LedgerReports {
+    /// One query: each render with its video, its charge and its job directories.
     static func listing(_ query: LedgerQuery, db: Database) throws -> [LedgerListing] {
         var conditions: [String] = []
         var arguments: StatementArguments = []
@@ -315,22 +331,27 @@ enum LedgerReports {
         }
         let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let limit = query.limit.map { "LIMIT \($0)" } ?? ""
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT r.*, c.amount AS charged FROM renders r LEFT JOIN charges c ON c.render_id = r.id
+        let renderCount = RenderRows.renderColumns.count, videoCount = RenderRows.videoColumns.count
+        let cursor = try Row.fetchCursor(db, sql: """
+            SELECT \(RenderRows.columns(RenderRows.renderColumns, of: "r")), \(RenderRows.columns(RenderRows.videoColumns, of: "v")),
+                   c.amount,
+                   (SELECT group_concat(j.host || char(9) || j.path, char(10)) FROM jobs j WHERE j.render_id = r.id)
+            FROM renders r LEFT JOIN videos v ON v.sha256 = r.video_sha256 LEFT JOIN charges c ON c.render_id = r.id
             \(filter) ORDER BY r.id DESC \(limit)
             """, arguments: arguments)
-        var videos: [String: LedgerVideo] = [:]
-        for video in try LedgerVideo.fetchAll(db, sql: "SELECT * FROM videos") { videos[video.sha256] = video }
-        var jobs: [Int64: [String]] = [:]
-        for row in try Row.fetchAll(db, sql: "SELECT render_id, host, path FROM jobs WHERE render_id IS NOT NULL") {
-            let place = JobPlace(host: row["host"], path: row["path"])
-            jobs[row["render_id"], default: []].append(place.description)
-        }
-        return try rows.map { row in
+        var listings: [LedgerListing] = []
+        while let row = try cursor.next() {
             let render = try LedgerRender(row: row)
-            return LedgerListing(render: render, video: render.videoSHA256.flatMap { videos[$0] }, charged: row["charged"],
-                                 jobs: jobs[render.id] ?? [])
+            let video = (row[renderCount] as String?) == nil ? nil : LedgerVideo(row: row, from: renderCount)
+            let jobs = (row[renderCount + videoCount + 1] as String?).map { text in
+                text.split(separator: "\n").map { line -> String in
+                    let parts = line.split(separator: "\t", maxSplits: 1).map(String.init)
+                    return JobPlace(host: parts[0], path: parts.count > 1 ? parts[1] : "").description
+                }
+            } ?? []
+            listings.append(LedgerListing(render: render, video: video, charged: row[renderCount + videoCount], jobs: jobs))
         }
+        return listings
     }
 
     static func spend(since: Date, db: Database) throws -> LedgerSpend {
@@ -354,26 +375,34 @@ private func date(_ row: Row, _ column: String) -> Date? {
     (row[column] as Double?).map(Date.init(timeIntervalSince1970:))
 }
 
+private func date(_ row: Row, _ index: Int) -> Date? {
+    (row[index] as Double?).map(Date.init(timeIntervalSince1970:))
+}
+
 extension LedgerRender: FetchableRecord {
+    /// Reads the columns of `RenderRows.renderColumns`, by position.
     public init(row: Row) throws {
-        guard let state = RenderState(rawValue: row["state"]) else {
-            throw LedgerError.unusable("the ledger holds an unknown render state \(String(describing: row["state"] as String?))")
+        guard let state = RenderState(rawValue: row[3]) else {
+            throw LedgerError.unusable("the ledger holds an unknown render state \(String(describing: row[3] as String?))")
         }
-        self.init(id: row["id"], renderKey: row["render_key"], endpoint: row["endpoint"], state: state, api: row["api"],
-                  owner: row["owner"], leaseUntil: date(row, "lease_until"), token: row["token"], requestID: row["request_id"],
-                  statusURL: row["status_url"], responseURL: row["response_url"], pollURL: row["poll_url"],
-                  submitStartedAt: date(row, "submit_started_at"), submittedAt: date(row, "submitted_at"),
-                  outputURL: row["output_url"], partialPath: row["partial_path"], partialValidator: row["partial_validator"],
-                  videoSHA256: row["video_sha256"], estimateUSD: row["estimate_usd"], creditsBefore: row["credits_before"],
-                  error: row["error"], createdAt: date(row, "created_at") ?? Date(), updatedAt: date(row, "updated_at") ?? Date())
+        self.init(id: row[0], renderKey: row[1], endpoint: row[2], state: state, api: row[4], owner: row[5], leaseUntil: date(row, 6),
+                  token: row[7], requestID: row[8], statusURL: row[9], responseURL: row[10], pollURL: row[11],
+                  submitStartedAt: date(row, 12), submittedAt: date(row, 13), outputURL: row[14], partialPath: row[15],
+                  partialValidator: row[16], videoSHA256: row[17], estimateUSD: row[18], creditsBefore: row[19], error: row[20],
+                  createdAt: date(row, 21) ?? Date(), updatedAt: date(row, 22) ?? Date())
     }
 }
 
 extension LedgerVideo: FetchableRecord {
+    /// Reads the columns of `RenderRows.videoColumns`, by position.
     public init(row: Row) throws {
-        self.init(sha256: row["sha256"], path: row["path"], bytes: row["bytes"], duration: row["duration"], width: row["width"],
-                  height: row["height"], videoCodec: row["video_codec"], audioCodec: row["audio_codec"],
-                  verifiedAt: date(row, "verified_at") ?? Date())
+        self.init(row: row, from: 0)
+    }
+
+    init(row: Row, from first: Int) {
+        self.init(sha256: row[first], path: row[first + 1], bytes: row[first + 2], duration: row[first + 3], width: row[first + 4],
+                  height: row[first + 5], videoCodec: row[first + 6], audioCodec: row[first + 7],
+                  verifiedAt: date(row, first + 8) ?? Date())
     }
 }
 

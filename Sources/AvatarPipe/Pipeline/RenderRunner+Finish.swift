@@ -34,7 +34,8 @@ extension RenderRunner {
     /// Polls to a terminal state (within the deadline) and records the video's URL.
     private func waitForService(_ claim: inout RenderClaim, journal: inout JobJournal, directory: String) async throws {
         guard let submission = claim.render.submission(), !submission.statusURL.isEmpty else {
-            throw RenderError.refused("render \(claim.render.id) was answered with the video itself (v1), which cannot be fetched again")
+            throw RenderError.lost("render \(claim.render.id) was answered with the video itself (v1); that answer did not verify "
+                                   + "(it is kept as render.rejected-N.mp4) and the video cannot be fetched again")
         }
         observer?.stage("wait", "waiting for render \(submission.requestID) (typically about 3 min)")
         let observer = self.observer

@@ -39,6 +39,8 @@ public enum RenderError: Error, CustomStringConvertible, Sendable {
     case foreignURL(String)
     /// A stored render is missing or damaged.
     case storeDamaged(String)
+    /// Paid for, and cannot be fetched again (a v1 answer whose body was the only copy).
+    case lost(String)
     case refused(String)
 
     public var exitCode: Int32 {
@@ -52,7 +54,7 @@ public enum RenderError: Error, CustomStringConvertible, Sendable {
     /// An answer that ends the render for good: nothing to resume.
     public var endsTheRender: Bool {
         switch self {
-        case .serviceFailed, .expired: return true
+        case .serviceFailed, .expired, .lost: return true
         default: return false
         }
     }
@@ -112,6 +114,8 @@ public enum RenderError: Error, CustomStringConvertible, Sendable {
             return "the service pointed at \(url), which is on neither the API's nor the storage's origin; avatarpipe does not "
                 + "send the key there"
         case .storeDamaged(let message):
+            return message
+        case .lost(let message):
             return message
         case .refused(let message):
             return message
