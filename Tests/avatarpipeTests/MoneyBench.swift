@@ -73,6 +73,18 @@ struct MoneyBench {
         _ = try await HTTPClient().download(HTTPRequest(.get, "\(sandbox.baseURL)/outputs/\(requestID).mp4"), to: path)
     }
 
+    /// Waits (checking every 10 ms, for at most a minute) until the file holds `bytes`: the
+    /// bytes a server has sent reach the client's file a moment later, and nothing announces it.
+    func fileGrows(_ path: String, to bytes: Int64) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            let size = ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+            if size >= bytes { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
     func requestIDs() async throws -> [String] {
         let ledger = try await sandbox.ledger()
         return ((ledger["submissions"] as? [[String: Any]]) ?? []).compactMap { $0["request_id"] as? String }
