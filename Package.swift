@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         // The ledger of claims, submissions and renders: SQLite through GRDB (system libsqlite3).
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // Batch plans.
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // System libraries, found with pkg-config; the shim headers hold what Swift cannot import.
@@ -40,7 +42,7 @@ let package = Package(
         .target(name: "AvatarMedia", dependencies: ["CFFmpeg", "CPNG"], swiftSettings: optimised),
         .target(name: "AvatarHTTP", dependencies: ["CCurl"]),
         .target(name: "AvatarPipe", dependencies: ["AvatarMedia", "AvatarHTTP", "CEspeak", .product(name: "Crypto", package: "swift-crypto"),
-                                                  .product(name: "GRDB", package: "GRDB.swift")],
+                                                  .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftCSV", package: "SwiftCSV")],
                 swiftSettings: optimised),
         .target(name: "AvatarSandbox", dependencies: [
             "AvatarPipe", "AvatarMedia", "AvatarHTTP",

@@ -146,14 +146,14 @@ public struct HTTPClient: Sendable {
                 guard let response = answer(value), number < policy.maxAttempts, policy.retries(status: response.status)
                 else { return (value, retries) }
                 reason = .status(response.status)
-                retryAfter = response.headers["Retry-After"]
+                retryAfter = RetryPolicy.retryAfter(in: response.headers)
             } catch var error as HTTPError {
                 guard number < policy.maxAttempts, policy.retries(error) else {
                     error.retries = retries
                     throw error
                 }
                 if case .status(let status) = error.kind { reason = .status(status) } else { reason = .failure(error.kind) }
-                retryAfter = error.response?.headers["Retry-After"]
+                retryAfter = error.response.flatMap { RetryPolicy.retryAfter(in: $0.headers) }
             }
             let delay = policy.delay(beforeRetry: retries.count + 1, retryAfter: retryAfter)
             retries.append(RetryRecord(attempt: number, reason: reason, delay: delay))

@@ -90,15 +90,35 @@ public struct RetryPolicy: Sendable {
         return ceiling * (0.5 + 0.5 * fraction)
     }
 
-    /// `Retry-After` as seconds ("120") or as an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT").
+    /// The header that says when to come back: `Retry-After`, else a rate limiter's reset
+    /// instant (`x-rate-limit-reset-at-utc`, as Segmind sends it, or `x-ratelimit-reset`).
+    public static func retryAfter(in headers: HTTPHeaders) -> String? {
+        headers["Retry-After"] ?? headers["x-rate-limit-reset-at-utc"] ?? headers["x-ratelimit-reset"]
+    }
+
+    /// When to come back, as an instant: `value` as `parseRetryAfter` reads it.
+    public static func retryInstant(_ value: String?, now: Date = Date()) -> Date? {
+        guard let value, let wait = parseRetryAfter(value, now: now) else { return nil }
+        return now.addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+    }
+
+    /// `Retry-After` as seconds ("120") or as an HTTP date ("Wed, 21 Oct 2015 07:28:00 GMT"); a
+    /// reset instant in ISO 8601 ("2026-12-05T09:00:00Z").
     public static func parseRetryAfter(_ value: String, now: Date) -> Duration? {
         let text = value.trimmingCharacters(in: .whitespaces)
         if let seconds = Int(text) {
             return seconds >= 0 ? .seconds(seconds) : nil
         }
-        guard let date = parseHTTPDate(text) else { return nil }
+        guard let date = parseHTTPDate(text) ?? parseISO8601(text) else { return nil }
         let seconds = max(0, date.timeIntervalSince(now))
         return .milliseconds(Int64((seconds * 1000).rounded()))
+    }
+
+    static func parseISO8601(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
     }
 
     /// The IMF-fixdate form, the only one a server may send today (RFC 9110, 5.6.7).

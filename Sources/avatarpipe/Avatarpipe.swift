@@ -15,7 +15,7 @@ struct Avatarpipe: AsyncParsableCommand {
         downloaded (run `avatarpipe resume DIR`, do not submit again).
         """,
         version: "0.1.0",
-        subcommands: [CheckCommand.self, PreviewCommand.self, RunCommand.self, ResumeCommand.self, PostCommand.self, LedgerCommand.self, CreditsCommand.self, VoicesCommand.self, FacesCommand.self, CaptionsCommand.self, SandboxCommand.self]
+        subcommands: [CheckCommand.self, PreviewCommand.self, RunCommand.self, ResumeCommand.self, PostCommand.self, BatchCommand.self, LedgerCommand.self, CreditsCommand.self, VoicesCommand.self, FacesCommand.self, CaptionsCommand.self, SandboxCommand.self]
     )
 }
 

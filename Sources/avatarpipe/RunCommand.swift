@@ -94,8 +94,13 @@ struct RunCommand: AsyncParsableCommand {
 
     func makeRequest(environment: RunEnvironment, progress: ProgressDisplay) async throws -> RunRequest {
         let scriptInput = try script.map(ScriptArgument.read)
-        let inputs = try await RemoteInputs.fetch(photo: photo, audio: audio, into: (out as NSString).appendingPathComponent("input"),
-                                                  http: environment.client.http, progress: progress)
+        let inputs: RemoteInputs.Fetched
+        do {
+            inputs = try await RemoteInputs.fetch(photo: photo, audio: audio, into: (out as NSString).appendingPathComponent("input"),
+                                                  http: environment.client.http, observer: progress)
+        } catch let failure as RemoteInputs.Failure {
+            throw UsageError(failure.description)
+        }
         var preflight = PreflightRequest(photoPath: inputs.photo, audioPath: inputs.audio, script: scriptInput, voice: voice,
                                          orientation: orientation, fit: fit, pricePerCallUSD: try Pricing.pricePerCall(option: price))
         preflight.imageLimits = .default

@@ -37,6 +37,7 @@ public protocol Ledger: Sendable {
     func note(renderID: Int64?, job: String?, kind: String, _ message: String) async throws
 
     func render(id: Int64) async throws -> LedgerRender?
+    func charge(renderID: Int64) async throws -> LedgerCharge?
     func video(sha256: String) async throws -> LedgerVideo?
 
     /// Takes a job directory for `owner`, unless a live process holds it.
@@ -46,6 +47,16 @@ public protocol Ledger: Sendable {
     /// taken over at once) and of its job directories.
     func release(owner: LedgerOwner) async throws
     func job(_ place: JobPlace) async throws -> LedgerJob?
+
+    /// Creates or updates a batch and its rows (a row that has a render keeps it).
+    func saveBatch(_ batch: LedgerBatch, rows: [LedgerBatchRow]) async throws
+    func batch(at place: JobPlace) async throws -> LedgerBatch?
+    func batchRows(_ batchID: String) async throws -> [LedgerBatchRow]
+    func updateBatch(_ batchID: String, state: BatchState) async throws
+    func updateRow(_ batchID: String, row rowID: String, _ change: BatchRowChange) async throws
+    /// Holds the budget for one submit of the batch, in one transaction with the check.
+    func reserve(_ batchID: String, row rowID: String, renderID: Int64, amount: Double, cap: Double?) async throws -> Reservation
+    func batchSpend(_ batchID: String) async throws -> BatchSpend
 
     func listing(_ query: LedgerQuery) async throws -> [LedgerListing]
     func spend(since: Date) async throws -> LedgerSpend

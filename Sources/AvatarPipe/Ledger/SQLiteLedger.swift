@@ -106,6 +106,12 @@ public final class SQLiteLedger: Ledger {
         try await read { db in try RenderRows.fetch(id: id, db: db) }
     }
 
+    public func charge(renderID: Int64) async throws -> LedgerCharge? {
+        try await read { db in
+            try LedgerCharge.fetchOne(db, sql: "SELECT * FROM charges WHERE render_id = ?", arguments: [renderID])
+        }
+    }
+
     public func video(sha256: String) async throws -> LedgerVideo? {
         try await read { db in try RenderRows.video(sha256: sha256, db: db) }
     }
@@ -131,6 +137,36 @@ public final class SQLiteLedger: Ledger {
 
     public func job(_ place: JobPlace) async throws -> LedgerJob? {
         try await read { db in try JobRows.fetch(place, db: db) }
+    }
+
+    // MARK: - Batches
+
+    public func saveBatch(_ batch: LedgerBatch, rows: [LedgerBatchRow]) async throws {
+        try await transaction { db in try BatchRows.save(batch, rows: rows, db: db) }
+    }
+
+    public func batch(at place: JobPlace) async throws -> LedgerBatch? {
+        try await read { db in try BatchRows.batch(place, db: db) }
+    }
+
+    public func batchRows(_ batchID: String) async throws -> [LedgerBatchRow] {
+        try await read { db in try BatchRows.rows(batchID, db: db) }
+    }
+
+    public func updateBatch(_ batchID: String, state: BatchState) async throws {
+        try await transaction { db in try BatchRows.update(batchID, state: state, db: db) }
+    }
+
+    public func updateRow(_ batchID: String, row rowID: String, _ change: BatchRowChange) async throws {
+        try await transaction { db in try BatchRows.update(batchID, row: rowID, change, db: db) }
+    }
+
+    public func reserve(_ batchID: String, row rowID: String, renderID: Int64, amount: Double, cap: Double?) async throws -> Reservation {
+        try await transaction { db in try BatchRows.reserve(batchID, row: rowID, renderID: renderID, amount: amount, cap: cap, db: db) }
+    }
+
+    public func batchSpend(_ batchID: String) async throws -> BatchSpend {
+        try await read { db in try BatchRows.spend(batchID, db: db) }
     }
 
     // MARK: - Reports

@@ -79,6 +79,38 @@ enum LedgerSchema {
         );
         CREATE INDEX events_by_render ON events(render_id);
         """,
+        """
+        CREATE TABLE batches (
+            id TEXT PRIMARY KEY,
+            host TEXT NOT NULL,
+            path TEXT NOT NULL,
+            plan TEXT NOT NULL,
+            state TEXT NOT NULL,
+            max_total DOUBLE,
+            options TEXT NOT NULL,
+            created_at DOUBLE NOT NULL,
+            updated_at DOUBLE NOT NULL,
+            UNIQUE (host, path)
+        );
+        CREATE TABLE batch_rows (
+            batch_id TEXT NOT NULL REFERENCES batches(id),
+            row_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
+            state TEXT NOT NULL,
+            verdict TEXT,
+            finding TEXT,
+            render_key TEXT,
+            estimate_usd DOUBLE,
+            sample INTEGER NOT NULL DEFAULT 0,
+            reserved_usd DOUBLE,
+            render_id INTEGER REFERENCES renders(id),
+            error TEXT,
+            job_path TEXT NOT NULL,
+            updated_at DOUBLE NOT NULL,
+            PRIMARY KEY (batch_id, row_id)
+        );
+        CREATE INDEX batch_rows_by_render ON batch_rows(render_id);
+        """,
     ]
 
     static func migrate(_ db: Database) throws {
@@ -315,6 +347,80 @@ enum JobRows {
     }
 }
 
+/// Reads and writes of `batches` and `batch_rows`.
+enum BatchRows {
+    static func save(_ batch: LedgerBatch, rows: [LedgerBatchRow], db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO batches (id, host, path, plan, state, max_total, options, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT(id) DO UPDATE SET plan = excluded.plan, state = excluded.state, max_total = excluded.max_total,
+                options = excluded.options, updated_at = excluded.updated_at
+            """, arguments: [batch.id, batch.host, batch.path, batch.plan, batch.state.rawValue, batch.maxTotal, batch.options,
+                             batch.createdAt.timeIntervalSince1970, batch.updatedAt.timeIntervalSince1970])
+        for row in rows {
+            // A row already rendered keeps its state and render: checking again never forgets a render.
+            try db.execute(sql: """
+                INSERT INTO batch_rows (batch_id, row_id, position, state, verdict, finding, render_key, estimate_usd, sample,
+                                        job_path, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(batch_id, row_id) DO UPDATE SET position = excluded.position, verdict = excluded.verdict,
+                    finding = excluded.finding, render_key = excluded.render_key, estimate_usd = excluded.estimate_usd,
+                    state = CASE WHEN batch_rows.state IN ('planned', 'unreadable', 'blocked', 'ready', 'held')
+                                 THEN excluded.state ELSE batch_rows.state END,
+                    updated_at = excluded.updated_at
+                """, arguments: [row.batchID, row.rowID, row.position, row.state.rawValue, row.verdict, row.finding, row.renderKey,
+                                 row.estimateUSD, row.sample, row.jobPath, row.updatedAt.timeIntervalSince1970])
+        }
+    }
+
+    static func batch(_ place: JobPlace, db: Database) throws -> LedgerBatch? {
+        try LedgerBatch.fetchOne(db, sql: "SELECT * FROM batches WHERE host = ? AND path = ?", arguments: [place.host, place.path])
+    }
+
+    static func rows(_ batchID: String, db: Database) throws -> [LedgerBatchRow] {
+        try LedgerBatchRow.fetchAll(db, sql: "SELECT * FROM batch_rows WHERE batch_id = ? ORDER BY position", arguments: [batchID])
+    }
+
+    static func update(_ batchID: String, state: BatchState, db: Database) throws {
+        try db.execute(sql: "UPDATE batches SET state = ?, updated_at = ? WHERE id = ?",
+                       arguments: [state.rawValue, Date().timeIntervalSince1970, batchID])
+    }
+
+    static func update(_ batchID: String, row rowID: String, _ change: BatchRowChange, db: Database) throws {
+        var assignments = ["updated_at = ?"]
+        var arguments: StatementArguments = [Date().timeIntervalSince1970]
+        if let state = change.state { assignments.append("state = ?"); arguments += [state.rawValue] }
+        if let renderID = change.renderID { assignments.append("render_id = ?"); arguments += [renderID] }
+        if let error = change.error { assignments.append("error = ?"); arguments += [error.isEmpty ? nil : error] }
+        if let sample = change.sample { assignments.append("sample = ?"); arguments += [sample] }
+        arguments += [batchID, rowID]
+        try db.execute(sql: "UPDATE batch_rows SET \(assignments.joined(separator: ", ")) WHERE batch_id = ? AND row_id = ?",
+                       arguments: arguments)
+    }
+
+    /// Charges of the renders this batch reserved for, plus what those still in flight hold.
+    static func spend(_ batchID: String, db: Database) throws -> BatchSpend {
+        let row = try Row.fetchOne(db, sql: """
+            SELECT coalesce(sum(c.amount), 0) AS charged,
+                   coalesce(sum(CASE WHEN c.amount IS NULL AND r.state IN (\(RenderRows.inFlightList)) THEN b.reserved_usd ELSE 0 END), 0) AS reserved
+            FROM (SELECT DISTINCT render_id, reserved_usd FROM batch_rows WHERE batch_id = ? AND reserved_usd IS NOT NULL) b
+            JOIN renders r ON r.id = b.render_id LEFT JOIN charges c ON c.render_id = r.id
+            """, arguments: [batchID])
+        return BatchSpend(charged: row?["charged"] ?? 0, reserved: row?["reserved"] ?? 0)
+    }
+
+    /// Holds `amount` of the batch's budget for the render this row is about to submit, if the
+    /// batch's spend and holds leave room under `cap`; in the same transaction, so two
+    /// submits never both take the last dollars.
+    static func reserve(_ batchID: String, row rowID: String, renderID: Int64, amount: Double, cap: Double?, db: Database) throws -> Reservation {
+        let spent = try spend(batchID, db: db).total
+        if let cap, spent + amount > cap + 1e-9 { return .overBudget(spent: spent) }
+        try db.execute(sql: "UPDATE batch_rows SET reserved_usd = ?, render_id = ?, state = 'rendering', updated_at = ? WHERE batch_id = ? AND row_id = ?",
+                       arguments: [amount, renderID, Date().timeIntervalSince1970, batchID, rowID])
+        return .reserved
+    }
+}
+
 /// What `avatarpipe ledger` shows.
 enum LedgerReports {
     /// One query: each render with its video, its charge and its job directories.
@@ -403,6 +509,31 @@ extension LedgerVideo: FetchableRecord {
         self.init(sha256: row[first], path: row[first + 1], bytes: row[first + 2], duration: row[first + 3], width: row[first + 4],
                   height: row[first + 5], videoCodec: row[first + 6], audioCodec: row[first + 7],
                   verifiedAt: date(row, first + 8) ?? Date())
+    }
+}
+
+extension LedgerCharge: FetchableRecord {
+    public init(row: Row) throws {
+        self.init(renderID: row["render_id"], at: date(row, "at") ?? Date(), amount: row["amount"], measured: row["measured"],
+                  creditsBefore: row["credits_before"], creditsAfter: row["credits_after"])
+    }
+}
+
+extension LedgerBatch: FetchableRecord {
+    public init(row: Row) throws {
+        guard let state = BatchState(rawValue: row["state"]) else { throw LedgerError.unusable("unknown batch state") }
+        self.init(id: row["id"], host: row["host"], path: row["path"], plan: row["plan"], state: state, maxTotal: row["max_total"],
+                  options: row["options"], createdAt: date(row, "created_at") ?? Date(), updatedAt: date(row, "updated_at") ?? Date())
+    }
+}
+
+extension LedgerBatchRow: FetchableRecord {
+    public init(row: Row) throws {
+        guard let state = BatchRowState(rawValue: row["state"]) else { throw LedgerError.unusable("unknown batch row state") }
+        self.init(batchID: row["batch_id"], rowID: row["row_id"], position: row["position"], state: state, verdict: row["verdict"],
+                  finding: row["finding"], renderKey: row["render_key"], estimateUSD: row["estimate_usd"], sample: row["sample"],
+                  reservedUSD: row["reserved_usd"], renderID: row["render_id"], error: row["error"], jobPath: row["job_path"],
+                  updatedAt: date(row, "updated_at") ?? Date())
     }
 }
 

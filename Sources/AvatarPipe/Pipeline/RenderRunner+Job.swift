@@ -107,12 +107,21 @@ extension RenderRunner {
     /// The prepared inputs' hashes and the parameters that shape the video. The endpoint is
     /// the other half of the ledger's key.
     func renderKey(_ prepared: PreparationResult, parameters: RenderParameters) -> String {
+        RenderRunner.renderKey(prepared, parameters: parameters)
+    }
+
+    public static func renderKey(_ prepared: PreparationResult, parameters: RenderParameters) -> String {
         let parts = ["render-v1", prepared.photo?.sha256 ?? "", prepared.audio?.sha256 ?? "script"]
             + parameters.renderKeyParts(audioDriven: prepared.audio != nil)
         return FileHash.sha256(parts.joined(separator: "|"))
     }
 
     func writePreflight(_ checked: Preflight.Result, directory: String) throws {
+        try RenderRunner.writePreflight(checked, directory: directory)
+    }
+
+    /// preflight.json and preflight.png (the photo with the face box, the crop and the verdict).
+    public static func writePreflight(_ checked: Preflight.Result, directory: String) throws {
         try JobFilesystem.write(try JobFilesystem.encoder().encode(checked.report), to: (directory as NSString).appendingPathComponent("preflight.json"))
         if let image = checked.image {
             try? PreflightPicture.write(image, report: checked.report, to: (directory as NSString).appendingPathComponent("preflight.png"))

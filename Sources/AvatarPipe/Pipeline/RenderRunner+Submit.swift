@@ -19,6 +19,7 @@ extension RenderRunner {
         let directory = job.session.directory
         let urls: (image: String, audio: String?)
         do {
+            try await gate?.beforeSubmit(claim, jobDirectory: directory)
             claim = try await checkBalance(claim, journal: &journal, directory: directory)
             urls = try await hostInputs(job.prepared, sourceURLs: job.request.sourceURLs, journal: &journal, directory: directory)
             claim = try await ledger.update(claim, .submitting)
@@ -37,9 +38,11 @@ extension RenderRunner {
         do {
             submission = try await client.submit(job.request.parameters, imageURL: urls.image, audioURL: urls.audio, jobDirectory: directory)
         } catch let error as RenderError {
+            await gate?.submitted(claim, jobDirectory: directory, outcome: SubmitOutcome(error))
             try await settleUnanswered(error, claim: claim, journal: &journal, directory: directory)
             throw error
         }
+        await gate?.submitted(claim, jobDirectory: directory, outcome: .accepted)
         return (try await accepted(submission, claim: claim, journal: &journal, directory: directory), nil)
     }
 
@@ -143,9 +146,11 @@ extension RenderRunner {
                                                  jobDirectory: directory)
         } catch let error as RenderError {
             try? FileManager.default.removeItem(atPath: body)
+            await gate?.submitted(claim, jobDirectory: directory, outcome: SubmitOutcome(error))
             try await settleUnanswered(error, claim: claim, journal: &journal, directory: directory)
             throw error
         }
+        await gate?.submitted(claim, jobDirectory: directory, outcome: .accepted)
         let submission = Submission(requestID: answer.requestID ?? provisional, statusURL: "", responseURL: "", pollURL: nil,
                                     submittedAt: Date())
         var recorded = try await accepted(submission, claim: claim, journal: &journal, directory: directory)
@@ -162,6 +167,12 @@ extension RenderRunner {
             }
             return (recorded, nil)
         }
+    }
+}
+
+extension SubmitOutcome {
+    init(_ error: RenderError) {
+        if case .maybeSubmitted = error { self = .unknown(error) } else { self = .refused(error) }
     }
 }
 

@@ -25,6 +25,8 @@ public struct RenderRunner: Sendable {
     public var observer: RunObserver?
     /// How often a follower looks at the ledger for the render it waits on.
     public var followInterval: Duration = .milliseconds(250)
+    /// Asked before each submit, told after (a batch's rate limit, budget and breaker).
+    public var gate: (any SubmitGate)?
 
     public init(client: SegmindClient, host: TempHost, ledger: any Ledger) {
         self.client = client
@@ -224,6 +226,22 @@ public struct RenderRunner: Sendable {
         }
         return try JobJournal.load(from: directory)
     }
+}
+
+/// Whether a claimed render may be submitted now, for a batch: it waits out a rate limit,
+/// reserves the budget, or refuses (a tripped circuit breaker, the budget spent). Throwing
+/// gives the claim back: nothing was sent. It hears how every submit went.
+public protocol SubmitGate: Sendable {
+    func beforeSubmit(_ claim: RenderClaim, jobDirectory: String) async throws
+    func submitted(_ claim: RenderClaim, jobDirectory: String, outcome: SubmitOutcome) async
+}
+
+public enum SubmitOutcome: Sendable {
+    case accepted
+    /// Not accepted: nothing was started.
+    case refused(RenderError)
+    /// Perhaps accepted: the claim stays `submitting`.
+    case unknown(RenderError)
 }
 
 /// What a run that owns a claim needs to submit it.

@@ -25,7 +25,8 @@ public enum RenderError: Error, CustomStringConvertible, Sendable {
     case forbidden(String)
     case notFound(String)
     case insufficientCredits(balance: Double?, price: Double, message: String)
-    case rateLimited(attempts: Int, message: String)
+    /// 429; `retryAt` is when the service said to come back (Retry-After, or its reset time).
+    case rateLimited(attempts: Int, message: String, retryAt: Date?)
     case serviceFailed(reason: String)
     case expired(requestID: String)
     case serviceError(status: Int, message: String)
@@ -91,7 +92,7 @@ public enum RenderError: Error, CustomStringConvertible, Sendable {
         case .insufficientCredits(let balance, let price, let message):
             let have = balance.map { String(format: "%.2f", $0) } ?? "unknown"
             return "not enough credits (406): the balance is \(have), a render costs about \(Format.usd(price)). \(message)"
-        case .rateLimited(let attempts, let message):
+        case .rateLimited(let attempts, let message, _):
             return "the service is rate limiting (429) and still was after \(attempts) attempts: \(message). Try again later."
         case .serviceFailed(let reason):
             return "the render FAILED at the service: \(reason)"

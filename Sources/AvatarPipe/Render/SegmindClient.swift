@@ -267,7 +267,7 @@ public struct SegmindClient: Sendable {
         case 406:
             return .insufficientCredits(balance: response.headers["x-remaining-credits"].flatMap(Double.init),
                                         price: ServiceLimits.defaultPricePerCallUSD, message: message)
-        case 429: return .rateLimited(attempts: attempts, message: message)
+        case 429: return .rateLimited(attempts: attempts, message: message, retryAt: RetryPolicy.retryInstant(RetryPolicy.retryAfter(in: response.headers)))
         default: return .serviceError(status: response.status, message: message)
         }
     }
