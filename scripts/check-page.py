@@ -82,6 +82,26 @@ PROBE = r"""
 """
 
 
+# The gallery of a batch: every <video> on the page, each with its caption track when it has one.
+GALLERY_PROBE = r"""
+((page) => {
+  if (location.href !== page) return {done: false, waiting: 'navigation'};
+  const videos = Array.from(document.querySelectorAll('video'));
+  const items = videos.map(video => {
+    const track = video.querySelector('track[kind=captions]');
+    if (track && track.track.mode === 'disabled') track.track.mode = 'hidden';
+    return {currentSrc: video.currentSrc, readyState: video.readyState, duration: video.duration,
+            error: video.error ? (video.error.code + ' ' + (video.error.message || '')) : null,
+            networkState: video.networkState, poster: video.poster,
+            captions: track ? {src: track.src, readyState: track.readyState, cues: track.track.cues ? track.track.cues.length : 0} : null};
+  });
+  const settled = items.every(i => (i.readyState >= 1 || i.error !== null || i.networkState === 3)
+                                   && (!i.captions || i.captions.readyState >= 2));
+  return {done: settled && document.readyState === 'complete', gallery: items, cards: document.querySelectorAll('article').length};
+})(__PAGE_URL__)
+"""
+
+
 class Handler(http.server.SimpleHTTPRequestHandler):
     """Static files with single byte ranges (media elements ask for them) and quiet logs."""
 
@@ -304,7 +324,7 @@ def check(directory, args, chromium):
         devtools.send("Runtime.enable", session=session)
         page_url = base + "index.html"
         devtools.send("Page.navigate", {"url": page_url}, session=session)
-        probe = PROBE.replace("__PAGE_URL__", json.dumps(page_url))
+        probe = (GALLERY_PROBE if args.gallery else PROBE).replace("__PAGE_URL__", json.dumps(page_url))
         deadline = time.monotonic() + args.timeout
         while True:
             reply = devtools.send("Runtime.evaluate", {"expression": probe, "returnByValue": True}, session=session)
@@ -350,6 +370,8 @@ def check(directory, args, chromium):
         server.server_close()
         shutil.rmtree(profile, ignore_errors=True)
 
+    if args.gallery:
+        return gallery_result(result, failures, directory, base, args)
     if result.get("noVideo"):
         failures.append("the page has no <video> element")
     if result.get("error"):
@@ -387,6 +409,31 @@ def check(directory, args, chromium):
     return result
 
 
+def gallery_result(result, failures, directory, base, args):
+    """A batch's gallery passes when every video's metadata loads with its file's duration and
+    every caption track loads with cues."""
+    items = result.get("gallery") or []
+    if not items and result.get("done"):
+        failures.append("the gallery shows no video")
+    for item in items:
+        source = item.get("currentSrc") or ""
+        local = urllib.parse.unquote(urllib.parse.urlsplit(source).path).lstrip("/") if source.startswith(base) else source
+        if item.get("error"):
+            failures.append(f"{local or 'a video'} failed to load: {item['error']}")
+            continue
+        expected = probe_duration(os.path.join(directory, local)) if local else None
+        duration = item.get("duration")
+        if not isinstance(duration, (int, float)) or duration != duration or expected is None \
+                or abs(duration - expected) > args.tolerance:
+            failures.append(f"{local}: the browser reads {duration} s, the file holds {expected} s")
+        captions = item.get("captions")
+        if captions and captions.get("cues", 0) == 0:
+            failures.append(f"{local}: the caption track {captions.get('src')} has no cues")
+    result["videos"] = len(items)
+    result["failures"] = failures
+    return result
+
+
 def main():
     parser = argparse.ArgumentParser(description="Check DIR/index.html in headless Chromium.")
     parser.add_argument("directory", metavar="DIR")
@@ -395,6 +442,8 @@ def main():
     parser.add_argument("--tolerance", type=float, default=0.1, metavar="SECONDS")
     parser.add_argument("--timeout", type=float, default=30, metavar="SECONDS", help="for the page to load (default 30)")
     parser.add_argument("--json", action="store_true", help="print the results as one JSON object on stdout")
+    parser.add_argument("--gallery", action="store_true",
+                        help="a batch's index.html: every video must load with its duration, every caption track with cues")
     args = parser.parse_args()
 
     directory = os.path.abspath(args.directory)
@@ -423,6 +472,8 @@ def main():
         summary.append(f"thumbnails {thumbnails.get('cues', 0)} cues")
     if result.get("screenshot"):
         summary.append(f"screenshot {result['screenshot']}")
+    if args.gallery:
+        summary = [f"{result.get('videos', 0)} videos in {result.get('cards', 0)} cards"]
     line = f"{result.get('browser', 'Chromium')}: " + "; ".join(summary)
     if failures:
         print(f"check-page: FAIL {directory}/index.html — {line}", file=sys.stderr)

@@ -235,18 +235,31 @@ enum BatchOutput {
     }
 }
 
-/// A batch's progress on stderr: one line per row event (a terminal also gets a running count).
+/// A batch's progress on stderr. On a terminal: one line kept up to date (rows done, in
+/// flight, waiting, failed, spend against the cap, ETA), row events above it. Otherwise: a
+/// line per row event, and the counts at most every 15 s.
 final class BatchDisplay: BatchObserver, RunObserver, Sendable {
-    private let counts = Mutex([BatchRowState: Int]())
+    private let lastPlain = Mutex(Date.distantPast)
+    private let tty = Terminal.stderrIsTTY
 
     func row(_ id: String, _ state: BatchRowState, _ message: String) {
-        Terminal.log("[row \(id)] \(message)")
+        Terminal.log((tty ? "\r\u{1B}[K" : "") + "[row \(id)] \(message)")
     }
 
     func progress(_ progress: BatchProgress) {
-        guard Terminal.stderrIsTTY else { return }
-        Terminal.log("[batch] \(progress.done)/\(progress.rows) done · \(progress.inFlight) in flight · \(progress.waiting) waiting · "
-                     + "\(progress.failed) failed · spent \(Format.usd(progress.spent))" + (progress.cap.map { " of \(Format.usd($0))" } ?? ""))
+        var line = "[batch] \(progress.done)/\(progress.rows) done · \(progress.inFlight) in flight · \(progress.waiting) waiting · "
+            + "\(progress.failed) failed · spent \(Format.usd(progress.spent))" + (progress.cap.map { " of \(Format.usd($0))" } ?? "")
+        if let eta = progress.etaSeconds, progress.waiting + progress.inFlight > 0 { line += " · about \(Format.seconds(eta)) left" }
+        if tty {
+            FileHandle.standardError.write(Data(("\r\u{1B}[K" + line).utf8))
+            return
+        }
+        let due = lastPlain.withLock { last -> Bool in
+            guard Date().timeIntervalSince(last) >= 15 || progress.waiting + progress.inFlight == 0 else { return false }
+            last = Date()
+            return true
+        }
+        if due { Terminal.log(line) }
     }
 
     func stage(_ name: String, _ message: String) {}
@@ -257,5 +270,7 @@ final class BatchDisplay: BatchObserver, RunObserver, Sendable {
         Terminal.log("[\(stage)] \(done)/\(total) \(unit)")
     }
 
-    func finish() {}
+    func finish() {
+        if tty { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
 }

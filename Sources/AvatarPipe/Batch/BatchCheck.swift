@@ -19,6 +19,8 @@ public struct BatchCheck: Sendable {
     public struct Checked: Sendable {
         public var row: LedgerBatchRow
         public var request: RunRequest?
+        /// What production can start from in this process (the checks are not done again).
+        public var prepared: PreparedRender?
     }
 
     /// Checks every row and records the batch (created, or brought up to date: a row that
@@ -74,22 +76,22 @@ public struct BatchCheck: Sendable {
             guard let voiceID = BatchCheck.voiceID(row.voice) else {
                 return refused(.unreadable, "unreadable", "no voice is called \"\(row.voice ?? "")\"")
             }
-            var request = BatchCheck.request(for: row, fetched: fetched, voiceID: voiceID, jobPath: jobPath, options: options)
-            let checked = await Preflight.run(request.preflight)
-            try? RenderRunner.writePreflight(checked, directory: jobPath)
-            let report = checked.report
-            let finding = report.findings.first { $0.level != .ok }?.message
-            switch report.exitCode {
-            case 2: return refused(.unreadable, "unreadable", finding ?? "an input cannot be read", estimate: report.cost.estimateUsd)
-            case 3: return refused(.blocked, "block", finding ?? "the checks block this row", estimate: report.cost.estimateUsd)
-            default: break
+            let request = BatchCheck.request(for: row, fetched: fetched, voiceID: voiceID, jobPath: jobPath, options: options)
+            let ready: PreparedRender
+            do {
+                ready = try await RenderRunner.prepare(request, observer: nil)
+            } catch let refusal as RunRefusal {
+                let report = refusal.report
+                let finding = report.findings.first { $0.level != .ok }?.message
+                return report.exitCode == 2
+                    ? refused(.unreadable, "unreadable", finding ?? "an input cannot be read", estimate: report.cost.estimateUsd)
+                    : refused(.blocked, "block", finding ?? "the checks block this row", estimate: report.cost.estimateUsd)
             }
-            let prepared = try await Preparation.run(checked, options: request.preparation, jobDirectory: jobPath)
-            request.sourceURLs = fetched.sourceURLs
-            let key = RenderRunner.renderKey(prepared, parameters: request.parameters)
+            let report = ready.report
+            let finding = report.findings.first { $0.level != .ok }?.message
             return Checked(row: LedgerBatchRow(batchID: batchID, rowID: row.id, position: row.position, state: .ready,
-                                               verdict: report.verdict.rawValue, finding: finding, renderKey: key,
-                                               estimateUSD: report.cost.estimateUsd, jobPath: jobPath), request: request)
+                                               verdict: report.verdict.rawValue, finding: finding, renderKey: ready.renderKey,
+                                               estimateUSD: report.cost.estimateUsd, jobPath: jobPath), request: request, prepared: ready)
         } catch {
             return refused(.unreadable, "unreadable", "\(error)")
         }

@@ -37,6 +37,8 @@ public struct BatchRunner: Sendable {
     public var host: TempHost
     public var observer: BatchObserver?
     public var postWorkers = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    /// How long this process's renders took, for the ETA.
+    let renderTimes = RenderClock()
     public var http: HTTPClient { client.http }
 
     public init(ledger: any Ledger, client: SegmindClient, host: TempHost) {
@@ -59,7 +61,7 @@ public struct BatchRunner: Sendable {
     /// Renders (and posts) the rows of `batch` that are not done. With `sampleOnly`, only the
     /// rows marked as the sample.
     public func produce(_ batch: LedgerBatch, plan: BatchPlan, directory: BatchDirectory, options: BatchOptions,
-                        sampleOnly: Bool) async throws -> Result {
+                        sampleOnly: Bool, prepared: [String: PreparedRender] = [:]) async throws -> Result {
         let rows = try await ledger.batchRows(batch.id)
         let planRows = Dictionary(plan.rows.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let wanted = rows.filter { row in
@@ -70,7 +72,7 @@ public struct BatchRunner: Sendable {
         let groups = BatchRunner.byKey(wanted)
         let shared = Shared(limiter: BatchRateLimiter(), breaker: BatchCircuitBreaker(limit: options.maxFailuresInARow),
                             inFlight: InFlightCounter(), renders: Semaphore(options.concurrency), posts: Semaphore(postWorkers),
-                            clock: RenderClock(), total: wanted.count)
+                            clock: renderTimes, total: wanted.count, prepared: prepared)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for rowsOfKey in groups {
                 await shared.renders.acquire()
@@ -102,6 +104,8 @@ public struct BatchRunner: Sendable {
         let posts: Semaphore
         let clock: RenderClock
         let total: Int
+        /// Rows checked by this process's dry run: not checked again.
+        let prepared: [String: PreparedRender]
     }
 
     /// One render key: its render (holding a render slot), then every row of it, posted.
@@ -161,7 +165,7 @@ public struct BatchRunner: Sendable {
                 runner.gate = gate
                 runner.poller.deadline = .milliseconds(Int64(options.waitTimeout * 60_000))
                 runner.poller.initialInterval = .milliseconds(Int64(options.pollInterval * 1000))
-                let outcome = try await runner.run(request)
+                let outcome = try await runner.run(request, prepared: shared.prepared[row.id])
                 if !outcome.reused { await shared.breaker.succeeded(); shared.clock.add(ContinuousClock.now - started) }
                 return .rendered(outcome)
             } catch let hold as BatchHold {
@@ -209,6 +213,20 @@ public struct BatchRunner: Sendable {
         }
         try await ledger.updateRow(batch.id, row: row.rowID, change)
         observer?.row(row.rowID, change.state ?? row.state, change.error.map { $0.isEmpty ? "rendered" : $0 } ?? "")
+        await report(batch)
+    }
+
+    /// Counts from the ledger, spend against the cap, and an ETA from the render times so far.
+    func report(_ batch: LedgerBatch, shared: Shared? = nil) async {
+        guard let observer, let rows = try? await ledger.batchRows(batch.id), let spend = try? await ledger.batchSpend(batch.id) else { return }
+        let options = BatchOptions.decoded(batch.options)
+        func count(_ states: BatchRowState...) -> Int { rows.filter { states.contains($0.state) }.count }
+        let waiting = rows.filter { $0.state == .ready || $0.state == .held }
+        let keysLeft = Set(waiting.compactMap(\.renderKey)).count + count(.rendering)
+        let eta = renderTimes.mean.map { Double(keysLeft) * $0 / Double(max(1, options.concurrency)) }
+        observer.progress(BatchProgress(rows: rows.count, done: count(.rendered, .posted, .failed, .blocked, .unreadable, .maybeSubmitted),
+                                        inFlight: count(.rendering), waiting: waiting.count, failed: count(.failed), spent: spend.charged,
+                                        cap: batch.maxTotal, etaSeconds: eta))
     }
 
     /// The web files of one rendered row, on the post pool.

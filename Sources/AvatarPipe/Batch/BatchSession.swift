@@ -59,7 +59,8 @@ public struct BatchSession: Sendable {
             try await ledger.updateBatch(batch.id, state: .approved)
             batch.state = .approved
         }
-        return try await proceed(batch, plan: plan, directory: directory, options: options)
+        let prepared = Dictionary(checked.compactMap { item in item.prepared.map { (item.row.rowID, $0) } }, uniquingKeysWith: { a, _ in a })
+        return try await proceed(batch, plan: plan, directory: directory, options: options, prepared: prepared)
     }
 
     /// `batch approve DIR`: the sample was looked at; production goes on.
@@ -90,18 +91,21 @@ public struct BatchSession: Sendable {
         try await BatchReport.make(try find(directory), ledger: ledger)
     }
 
-    func proceed(_ batch: LedgerBatch, plan: BatchPlan, directory: BatchDirectory, options: BatchOptions) async throws -> Outcome {
+    func proceed(_ batch: LedgerBatch, plan: BatchPlan, directory: BatchDirectory, options: BatchOptions,
+                 prepared: [String: PreparedRender] = [:]) async throws -> Outcome {
         var runner = BatchRunner(ledger: ledger, client: client, host: host)
         runner.observer = observer
         switch batch.state {
         case .sampled:
             return Outcome(stop: .sampled, report: try await written(batch, directory: directory), peakInFlight: 0)
         case .checked:
-            let result = try await runner.produce(batch, plan: plan, directory: directory, options: options, sampleOnly: true)
+            let result = try await runner.produce(batch, plan: plan, directory: directory, options: options, sampleOnly: true,
+                                                  prepared: prepared)
             try await ledger.updateBatch(batch.id, state: .sampled)
             return try await finish(batch, result: result, directory: directory, stop: .sampled)
         default:
-            let result = try await runner.produce(batch, plan: plan, directory: directory, options: options, sampleOnly: false)
+            let result = try await runner.produce(batch, plan: plan, directory: directory, options: options, sampleOnly: false,
+                                                  prepared: prepared)
             let stop: Stop = result.stoppedBecause.map { .stopped($0) }
                 ?? (result.rows.contains { $0.state == .held } ? .stopped("the budget is spent") : .done)
             try await ledger.updateBatch(batch.id, state: stop == .done ? .done : .stopped)

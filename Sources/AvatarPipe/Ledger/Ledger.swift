@@ -38,6 +38,9 @@ public protocol Ledger: Sendable {
 
     func render(id: Int64) async throws -> LedgerRender?
     func charge(renderID: Int64) async throws -> LedgerCharge?
+    /// Whether another render (on any endpoint) is in flight now, or was charged since `since`:
+    /// then the balance's drop over one render is not that render's price.
+    func othersCharged(besides renderID: Int64, since: Date) async throws -> Bool
     func video(sha256: String) async throws -> LedgerVideo?
 
     /// Takes a job directory for `owner`, unless a live process holds it.

@@ -112,6 +112,17 @@ public final class SQLiteLedger: Ledger {
         }
     }
 
+    public func othersCharged(besides renderID: Int64, since: Date) async throws -> Bool {
+        try await read { db in
+            let states = "'submitting', 'submitted', 'completed'"
+            let count = try Int.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM renders WHERE id != ? AND state IN (\(states)))
+                     + (SELECT count(*) FROM charges WHERE render_id != ? AND at >= ?)
+                """, arguments: [renderID, renderID, since.timeIntervalSince1970]) ?? 0
+            return count > 0
+        }
+    }
+
     public func video(sha256: String) async throws -> LedgerVideo? {
         try await read { db in try RenderRows.video(sha256: sha256, db: db) }
     }

@@ -114,13 +114,16 @@ extension RenderRunner {
         return video
     }
 
-    /// The balance's drop over the render, when both ends could be read; else the estimate.
+    /// The balance's drop over the render, when both ends could be read and no other render of
+    /// the ledger could have been charged meanwhile (renders in flight side by side, as in a
+    /// batch, share one balance); else the estimate.
     private func measureCharge(_ claim: RenderClaim, journal: inout JobJournal) async -> LedgerCharge {
         let before = claim.render.creditsBefore
         let after = try? await client.credits()
         journal.credits.after = after
         let estimate = claim.render.estimateUSD ?? ServiceLimits.defaultPricePerCallUSD
-        if let before, let after, before >= after {
+        let alone = (try? await ledger.othersCharged(besides: claim.render.id, since: claim.render.submitStartedAt ?? claim.render.createdAt)) == false
+        if alone, let before, let after, before >= after {
             journal.credits.charged = before - after
             return LedgerCharge(renderID: claim.render.id, at: Date(), amount: before - after, measured: true,
                                 creditsBefore: before, creditsAfter: after)

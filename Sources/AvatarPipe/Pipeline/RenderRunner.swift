@@ -41,33 +41,43 @@ public struct RenderRunner: Sendable {
 
     // MARK: run
 
-    public func run(_ request: RunRequest) async throws -> RunOutcome {
+    /// Checks, prepares and renders. With `prepared` (a batch's dry run, in this process),
+    /// the checks and the preparation are not done again.
+    public func run(_ request: RunRequest, prepared: PreparedRender? = nil) async throws -> RunOutcome {
         let session = try await JobSession.enter(request.jobDirectory, ledger: ledger, observer: observer)
-        return try await session.holding { try await run(request, in: session) }
+        return try await session.holding { try await run(request, prepared: prepared, in: session) }
     }
 
-    private func run(_ request: RunRequest, in session: JobSession) async throws -> RunOutcome {
-        let directory = request.jobDirectory
+    /// The free part of a run, into the job directory: the checks (preflight.json and .png) and
+    /// the prepared inputs. Throws `RunRefusal` when the checks block.
+    public static func prepare(_ request: RunRequest, observer: RunObserver?) async throws -> PreparedRender {
         observer?.stage("check", "checking the inputs")
         let checked = await Preflight.run(request.preflight)
+        try? FileManager.default.createDirectory(atPath: request.jobDirectory, withIntermediateDirectories: true)
+        try writePreflight(checked, directory: request.jobDirectory)
         guard checked.report.exitCode == 0 else { throw RunRefusal(report: checked.report) }
+        observer?.stage("prepare", "preparing the inputs")
+        let prepared = try await Preparation.run(checked, options: request.preparation, jobDirectory: request.jobDirectory)
+        return PreparedRender(report: checked.report, prepared: prepared, renderKey: renderKey(prepared, parameters: request.parameters))
+    }
+
+    private func run(_ request: RunRequest, prepared given: PreparedRender?, in session: JobSession) async throws -> RunOutcome {
+        let directory = request.jobDirectory
+        let ready: PreparedRender
+        if let given { ready = given } else { ready = try await RenderRunner.prepare(request, observer: observer) }
+        let report = ready.report, prepared = ready.prepared, key = ready.renderKey
         var journal = JobJournal(parameters: request.parameters, api: request.api.rawValue)
         journal.endpoint = endpoint
         journal.ledger = ledger.location
-        journal.estimateUsd = checked.report.cost.estimateUsd
+        journal.estimateUsd = report.cost.estimateUsd
         journal.script = request.parameters.script
-        try recordInputs(checked.report, in: &journal)
-
-        observer?.stage("prepare", "preparing the inputs")
-        let prepared = try await Preparation.run(checked, options: request.preparation, jobDirectory: directory)
+        try recordInputs(report, in: &journal)
         try recordPrepared(prepared, in: &journal)
-        let key = renderKey(prepared, parameters: request.parameters)
         journal.renderKey = key
         if let linked = try await linkedRender(of: session, key: key, forceNew: request.forceNew) {
-            return try await keep(linked, journal: &journal, report: checked.report, session: session)
+            return try await keep(linked, journal: &journal, report: report, session: session)
         }
-        try writePreflight(checked, directory: directory)
-        try journal.record(.checked, "inputs checked: \(checked.report.verdict.rawValue)", in: directory)
+        try journal.record(.checked, "inputs checked: \(report.verdict.rawValue)", in: directory)
         try journal.record(.prepared, "inputs prepared", in: directory)
         try checkCap(request, estimate: journal.estimateUsd)
 
@@ -75,7 +85,7 @@ public struct RenderRunner: Sendable {
                               forceNew: request.forceNew)
         let job = RenderJob(request: request, prepared: prepared, session: session)
         var outcome = try await obtain(want, job: job, journal: &journal)
-        outcome.report = checked.report
+        outcome.report = report
         return outcome
     }
 
@@ -242,6 +252,13 @@ public enum SubmitOutcome: Sendable {
     case refused(RenderError)
     /// Perhaps accepted: the claim stays `submitting`.
     case unknown(RenderError)
+}
+
+/// The checks' report, the prepared inputs and the render key: what a render starts from.
+public struct PreparedRender: Sendable {
+    public var report: PreflightReport
+    public var prepared: PreparationResult
+    public var renderKey: String
 }
 
 /// What a run that owns a claim needs to submit it.
