@@ -23,6 +23,7 @@ demo: release
 	$(RELEASE_BIN) check --photo fixtures/astronaut.png --audio fixtures/speech.wav --script @fixtures/script.txt --fit contain
 	$(RELEASE_BIN) run --sandbox --photo fixtures/astronaut.png --audio fixtures/speech.wav --script @fixtures/script.txt \
 		--fit contain --hls --title "avatarpipe demo" --out demo-out
+	$(RELEASE_BIN) batch fixtures/demo-batch.csv --sandbox --no-sample --out demo-out/batch
 	@echo; echo "demo-out/ holds:"; ls -l demo-out
 
 test: fixtures
@@ -36,6 +37,7 @@ bench: release fixtures
 	bash scripts/bench-captions.sh
 	bash scripts/bench-post.sh
 	bash scripts/bench-ledger.sh
+	bash scripts/bench-batch.sh
 
 clean:
 	rm -rf .build

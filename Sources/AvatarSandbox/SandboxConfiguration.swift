@@ -58,6 +58,9 @@ public struct SandboxConfiguration: Sendable {
     public var maxUploadFileBytes = Int(ServiceLimits.maxFileBytes)
     /// Renders that may run at once; further jobs wait their turn while PROCESSING.
     public var concurrentRenders = 1
+    /// Render the same photo, speech and framing once: later jobs get a copy. For tests and
+    /// benchmarks, where the sandbox's own encoding would compete for the client's cores.
+    public var memoizeRenders = false
     /// Where uploads, fetched inputs and renders are kept. Nil: a fresh temporary
     /// directory, removed by `stop()`. A given directory is left in place.
     public var directory: String?

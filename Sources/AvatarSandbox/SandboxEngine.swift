@@ -15,6 +15,9 @@ final class SandboxEngine: Sendable {
     let fallbackBaseURL: Mutex<String>
     private let logSink: (@Sendable (String) -> Void)?
     private let renders: RenderQueue
+    private let memoizes: Bool
+    /// Finished renders by what shapes them, when `memoizeRenders` is on.
+    private let memo = Mutex<[String: String]>([:])
     private let tasks = Mutex<[String: Task<Void, Never>]>([:])
 
     init(configuration: SandboxConfiguration, directory: String) {
@@ -27,6 +30,7 @@ final class SandboxEngine: Sendable {
         fallbackBaseURL = Mutex("http://\(configuration.host):\(configuration.port)")
         logSink = configuration.log
         renders = RenderQueue(limit: max(1, configuration.concurrentRenders))
+        memoizes = configuration.memoizeRenders
     }
 
     /// Logs a line with the key, should it ever turn up, blanked out.
@@ -78,9 +82,15 @@ final class SandboxEngine: Sendable {
                                        audioURL: job.parameters.audioURL, script: job.parameters.script,
                                        voiceID: job.parameters.voiceID, settings: settings, directory: job.directory,
                                        output: output)
-            _ = try await renders.run {
-                guard !Task.isCancelled else { throw JobFailure("the sandbox stopped before the render") }
-                return try await Offload.run { try render.run() }
+            let memoKey = memoizes ? SandboxEngine.memoKey(job, settings: settings) : nil
+            if let memoKey, let earlier = memo.withLock({ $0[memoKey] }), (try? FileManager.default.copyItem(atPath: earlier, toPath: output)) != nil {
+                log("job \(job.id): the same inputs were rendered before; copied")
+            } else {
+                _ = try await renders.run {
+                    guard !Task.isCancelled else { throw JobFailure("the sandbox stopped before the render") }
+                    return try await Offload.run { try render.run() }
+                }
+                if let memoKey { memo.withLock { $0[memoKey] = output } }
             }
             let left = Duration.seconds(latency) - (clock.now - started)
             if left > .zero { try? await Task.sleep(for: left) }
@@ -104,6 +114,15 @@ final class SandboxEngine: Sendable {
         var settings = await state.apply(control)
         settings.held = await gates.closedGates
         return settings
+    }
+
+    /// What a stand-in render depends on: the fetched photo and speech (or script and voice),
+    /// orientation, fit and size.
+    static func memoKey(_ job: SandboxState.Job, settings: PreviewSettings) -> String? {
+        guard let image = try? FileHash.sha256(ofFile: job.imagePath) else { return nil }
+        let speech = job.audioPath.flatMap { try? FileHash.sha256(ofFile: $0) }
+            ?? FileHash.sha256((job.parameters.script ?? "") + "|" + job.parameters.voiceID)
+        return [image, speech, settings.orientation.rawValue, settings.fit.rawValue, settings.resolution.rawValue].joined(separator: "|")
     }
 
     /// Cancels the jobs still waiting and waits for every job task to end.

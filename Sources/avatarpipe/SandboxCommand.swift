@@ -53,6 +53,9 @@ struct SandboxCommand: AsyncParsableCommand {
     @Flag(help: "Let /upload-asset take audio/wav (refused by default, like the official SDK's type list).")
     var acceptWav = false
 
+    @Flag(help: "Render the same photo, speech and framing once; later jobs get a copy (for tests and benchmarks).")
+    var memo = false
+
     @Option(name: .customLong("rate-limit"), help: ArgumentHelp("Requests allowed per minute (429 beyond).", valueName: "N"))
     var rateLimit: Int?
 
@@ -164,6 +167,7 @@ struct SandboxCommand: AsyncParsableCommand {
         configuration.price = price
         configuration.resolution = resolution
         configuration.acceptsWAVUploads = acceptWav
+        configuration.memoizeRenders = memo
         configuration.requestsPerMinute = rateLimit
         configuration.rateLimitScope = rateLimitScope
         configuration.resultLifetime = resultLifetime

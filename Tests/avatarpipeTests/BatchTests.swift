@@ -64,7 +64,7 @@ import TestSupport
     /// The 40 rows: 32 renders, 5 duplicates, 3 bad rows. The dry run finds exactly
     /// those; production pays once per render, never more than 3 in flight.
     @Test func fortyRowsCheckedThenProducedOncePerRender() async throws {
-        let bench = try await MoneyBench.start(["--latency", "0.1", "--resolution", "180p"])
+        let bench = try await MoneyBench.start(["--latency", "0.1", "--resolution", "180p", "--memo"])
         defer { bench.stop() }
         let plan = Self.plan(in: bench.state, distinct: 32, duplicates: 5, bad: true)
         let out = bench.state.file("batch")

@@ -97,7 +97,8 @@ enum BatchPage {
         input[type=radio] { display: none; }
         .filters label { display: inline-block; padding: .25rem .7rem; margin: 0 .3rem .4rem 0; border-radius: 1rem;
                          background: #e6e6e1; cursor: pointer; }
-        .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 1rem; margin-top: .8rem; }
+        .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(260px, 1fr)); gap: 1rem; margin-top: .8rem;
+                align-items: start; }
         .card { background: #fff; border-radius: 8px; padding: .6rem; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
         .card video, .card img { width: 100%; border-radius: 4px; background: #111; display: block; }
         .card h2 { font-size: 1rem; margin: .5rem 0 .2rem; }
