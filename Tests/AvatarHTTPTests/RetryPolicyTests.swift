@@ -13,6 +13,18 @@ import Testing
         #expect(RetryPolicy.parseRetryAfter("soon", now: now) == nil)
     }
 
+    /// Segmind's rate limiter says when it resets (ISO 8601, UTC); Retry-After wins when both come.
+    @Test func readsARateLimitResetInstant() throws {
+        let now = try #require(RetryPolicy.parseHTTPDate("Wed, 21 Oct 2015 07:28:00 GMT"))
+        #expect(RetryPolicy.parseRetryAfter("2015-10-21T07:28:45Z", now: now) == .seconds(45))
+        #expect(RetryPolicy.parseRetryAfter("2015-10-21T07:28:45.500Z", now: now) == .milliseconds(45_500))
+        let onlyReset: HTTPHeaders = ["x-rate-limit-reset-at-utc": "2015-10-21T07:29:00Z"]
+        #expect(RetryPolicy.retryAfter(in: onlyReset) == "2015-10-21T07:29:00Z")
+        #expect(RetryPolicy.retryInstant(RetryPolicy.retryAfter(in: onlyReset), now: now) == now.addingTimeInterval(60))
+        let both: HTTPHeaders = ["Retry-After": "5", "x-rate-limit-reset-at-utc": "2015-10-21T07:29:00Z"]
+        #expect(RetryPolicy.retryAfter(in: both) == "5")
+    }
+
     @Test func delaysGrowExponentiallyWithJitterAndACeiling() {
         var policy = RetryPolicy.idempotent()
         policy.random = { 0 }

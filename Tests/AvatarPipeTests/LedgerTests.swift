@@ -15,14 +15,12 @@ import TestSupport
         RenderWant(renderKey: key, endpoint: endpoint ?? self.endpoint, api: "v2", estimateUSD: 2.216, forceNew: forceNew)
     }
 
-    /// An owner on this machine whose process has ended.
+    /// An owner on this machine whose process has ended: this pid, but an earlier start (the
+    /// process that had the pid before this one).
     static let dead: LedgerOwner = {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/true")
-        try? process.run()
-        process.waitUntilExit()
         var owner = LedgerOwner.make()
-        owner.pid = process.processIdentifier
+        owner.startTicks -= 1
+        owner.session = "dead"
         return owner
     }()
 

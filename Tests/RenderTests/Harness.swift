@@ -16,6 +16,9 @@ struct Harness {
     static func start(_ configure: (inout SandboxConfiguration) -> Void = { _ in }) async throws -> Harness {
         var configuration = SandboxConfiguration()
         configuration.latency = 0.3
+        // Tiny stand-ins, each rendered once: the runner is under test here, not the encoder.
+        configuration.resolution = .p180
+        configuration.memoizeRenders = true
         configure(&configuration)
         let sandbox = try await Sandbox.start(configuration)
         let endpoint = ServiceEndpoint(apiBase: sandbox.baseURL, storageBase: sandbox.baseURL, apiKey: sandbox.key)

@@ -16,7 +16,7 @@ import TestSupport
         #expect(!outcome.reused)
         let render = harness.job.file("render.mp4")
         #expect(Judge.probeValue(render, entry: "stream=codec_name", stream: "v:0") == "h264")
-        #expect(Judge.probeValue(render, entry: "stream=width", stream: "v:0") == "1280")
+        #expect(Judge.probeValue(render, entry: "stream=width", stream: "v:0") == "320")
         #expect(outcome.journal.render?.sha256 == (try FileHash.sha256(ofFile: render)))
         let ledger = await harness.ledger()
         #expect(ledger.submissions.count == 1)

@@ -72,10 +72,15 @@ public struct BatchCheck: Sendable {
         }
         do {
             try FileManager.default.createDirectory(atPath: jobPath, withIntermediateDirectories: true)
-            let fetched = try await RemoteInputs.fetch(photo: row.photo, audio: row.audio, into: jobPath + "/input", http: http, observer: nil)
             guard let voiceID = BatchCheck.voiceID(row.voice) else {
                 return refused(.unreadable, "unreadable", "no voice is called \"\(row.voice ?? "")\"")
             }
+            // Checked before from the same things: kept.
+            let fingerprint = try? CheckedRow.fingerprint(of: row, options: options)
+            if let fingerprint, let kept = CheckedRow.load(from: jobPath, fingerprint: fingerprint) {
+                return checked(row, ready: kept, batchID: batchID, jobPath: jobPath)
+            }
+            let fetched = try await RemoteInputs.fetch(photo: row.photo, audio: row.audio, into: jobPath + "/input", http: http, observer: nil)
             let request = BatchCheck.request(for: row, fetched: fetched, voiceID: voiceID, jobPath: jobPath, options: options)
             let ready: PreparedRender
             do {
@@ -87,14 +92,19 @@ public struct BatchCheck: Sendable {
                     ? refused(.unreadable, "unreadable", finding ?? "an input cannot be read", estimate: report.cost.estimateUsd)
                     : refused(.blocked, "block", finding ?? "the checks block this row", estimate: report.cost.estimateUsd)
             }
-            let report = ready.report
-            let finding = report.findings.first { $0.level != .ok }?.message
-            return Checked(row: LedgerBatchRow(batchID: batchID, rowID: row.id, position: row.position, state: .ready,
-                                               verdict: report.verdict.rawValue, finding: finding, renderKey: ready.renderKey,
-                                               estimateUSD: report.cost.estimateUsd, jobPath: jobPath), request: request, prepared: ready)
+            if let fingerprint { try? CheckedRow(fingerprint: fingerprint, prepared: ready).save(in: jobPath) }
+            return checked(row, ready: ready, batchID: batchID, jobPath: jobPath)
         } catch {
             return refused(.unreadable, "unreadable", "\(error)")
         }
+    }
+
+    func checked(_ row: BatchRow, ready: PreparedRender, batchID: String, jobPath: String) -> Checked {
+        let report = ready.report
+        let finding = report.findings.first { $0.level != .ok }?.message
+        return Checked(row: LedgerBatchRow(batchID: batchID, rowID: row.id, position: row.position, state: .ready,
+                                           verdict: report.verdict.rawValue, finding: finding, renderKey: ready.renderKey,
+                                           estimateUSD: report.cost.estimateUsd, jobPath: jobPath), request: nil, prepared: ready)
     }
 
     /// What `run` would be asked for this row.

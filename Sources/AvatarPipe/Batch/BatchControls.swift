@@ -84,9 +84,12 @@ final class BatchGate: SubmitGate {
     let inFlight: InFlightCounter
     /// This gate counted a flight that has not ended yet.
     let reserved = Mutex(false)
+    /// Gives the render slot back (once) when the service is done with the render.
+    let onServiceFinished: @Sendable () async -> Void
 
     init(batchID: String, rowID: String, ledger: any Ledger, limiter: BatchRateLimiter, breaker: BatchCircuitBreaker, cap: Double?,
-         inFlight: InFlightCounter) {
+         inFlight: InFlightCounter, onServiceFinished: @escaping @Sendable () async -> Void = {}) {
+        self.onServiceFinished = onServiceFinished
         self.batchID = batchID
         self.rowID = rowID
         self.ledger = ledger
@@ -107,6 +110,11 @@ final class BatchGate: SubmitGate {
             reserved.withLock { $0 = true }
         case .overBudget(let spent): throw BatchHold.budget(spent: spent, cap: cap ?? 0)
         }
+    }
+
+    func serviceFinished(_ claim: RenderClaim) async {
+        finish()
+        await onServiceFinished()
     }
 
     func submitted(_ claim: RenderClaim, jobDirectory: String, outcome: SubmitOutcome) async {

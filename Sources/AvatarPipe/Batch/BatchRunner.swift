@@ -36,7 +36,9 @@ public struct BatchRunner: Sendable {
     public var client: SegmindClient
     public var host: TempHost
     public var observer: BatchObserver?
-    public var postWorkers = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    /// Posts at once. Each runs at a lower priority (nice 10), so that downloads, checks and
+    /// verification — what renders wait on — always get a core first.
+    public var postWorkers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     /// How long this process's renders took, for the ETA.
     let renderTimes = RenderClock()
     public var http: HTTPClient { client.http }
@@ -74,11 +76,20 @@ public struct BatchRunner: Sendable {
                             inFlight: InFlightCounter(), renders: Semaphore(options.concurrency), posts: Semaphore(postWorkers),
                             clock: renderTimes, total: wanted.count, prepared: prepared)
         try await withThrowingTaskGroup(of: Void.self) { group in
+            // Finished keys are reaped as the batch goes, so that memory stays flat with the
+            // number of rows (a task group keeps every child until it is awaited).
+            let window = options.concurrency + postWorkers + 2
+            var running = 0
             for rowsOfKey in groups {
+                if running >= window {
+                    try await group.next()
+                    running -= 1
+                }
                 await shared.renders.acquire()
                 group.addTask {
                     try await produce(rowsOfKey, batch: batch, planRows: planRows, directory: directory, options: options, shared: shared)
                 }
+                running += 1
             }
             try await group.waitForAll()
         }
@@ -112,8 +123,11 @@ public struct BatchRunner: Sendable {
     func produce(_ rows: [LedgerBatchRow], batch: LedgerBatch, planRows: [String: BatchRow], directory: BatchDirectory,
                  options: BatchOptions, shared: Shared) async throws {
         let leader = rows[0]
-        let outcome = await render(leader, batch: batch, row: planRows[leader.rowID], options: options, shared: shared)
-        await shared.renders.release()
+        // The slot is given back when the service is done with the render (the download is
+        // local work), or when the row ends, whichever is first.
+        let slot = SlotRelease(shared.renders)
+        let outcome = await render(leader, batch: batch, row: planRows[leader.rowID], options: options, shared: shared, slot: slot)
+        await slot.release()
         guard case .rendered = outcome else {
             for row in rows { try await settle(row, batch: batch, outcome: outcome) }
             return
@@ -122,7 +136,7 @@ public struct BatchRunner: Sendable {
         var finished = [leader]
         for row in rows.dropFirst() {
             // The same key: the stored render is linked, nothing is paid.
-            let linked = await render(row, batch: batch, row: planRows[row.rowID], options: options, shared: shared)
+            let linked = await render(row, batch: batch, row: planRows[row.rowID], options: options, shared: shared, slot: nil)
             try await settle(row, batch: batch, outcome: linked)
             if case .rendered = linked { finished.append(row) }
         }
@@ -145,7 +159,8 @@ public struct BatchRunner: Sendable {
 
     /// Runs one row through `RenderRunner` (which claims, follows or reuses through the
     /// ledger), waiting out the service's rate limit.
-    func render(_ ledgerRow: LedgerBatchRow, batch: LedgerBatch, row: BatchRow?, options: BatchOptions, shared: Shared) async -> Outcome {
+    func render(_ ledgerRow: LedgerBatchRow, batch: LedgerBatch, row: BatchRow?, options: BatchOptions, shared: Shared,
+                slot: SlotRelease?) async -> Outcome {
         guard let row else { return .failed("the row is no longer in the plan") }
         if ledgerRow.state == .rendered, FileManager.default.fileExists(atPath: ledgerRow.jobPath + "/" + RenderRunner.renderFile),
            let id = ledgerRow.renderID {
@@ -157,7 +172,7 @@ public struct BatchRunner: Sendable {
         observer?.row(row.id, .rendering, "rendering")
         while true {
             let gate = BatchGate(batchID: batch.id, rowID: row.id, ledger: ledger, limiter: shared.limiter, breaker: shared.breaker,
-                                 cap: batch.maxTotal, inFlight: shared.inFlight)
+                                 cap: batch.maxTotal, inFlight: shared.inFlight, onServiceFinished: { await slot?.release() })
             defer { gate.finish() }
             do {
                 let request = try await request(for: row, jobPath: ledgerRow.jobPath, options: options)
@@ -165,7 +180,9 @@ public struct BatchRunner: Sendable {
                 runner.gate = gate
                 runner.poller.deadline = .milliseconds(Int64(options.waitTimeout * 60_000))
                 runner.poller.initialInterval = .milliseconds(Int64(options.pollInterval * 1000))
-                let outcome = try await runner.run(request, prepared: shared.prepared[row.id])
+                let prepared = shared.prepared[row.id]
+                    ?? (try? CheckedRow.fingerprint(of: row, options: options)).flatMap { CheckedRow.load(from: ledgerRow.jobPath, fingerprint: $0) }
+                let outcome = try await runner.run(request, prepared: prepared)
                 if !outcome.reused { await shared.breaker.succeeded(); shared.clock.add(ContinuousClock.now - started) }
                 return .rendered(outcome)
             } catch let hold as BatchHold {
@@ -237,7 +254,9 @@ public struct BatchRunner: Sendable {
         var options = PostOptions(title: row?.title ?? "avatarpipe \(ledgerRow.rowID)")
         options.script = row?.captionsScript ?? row?.script
         do {
-            _ = try await PostProcessor.run(video: video, into: ledgerRow.jobPath, options: options)
+            _ = try await Offload.$niceness.withValue(10) {
+                try await PostProcessor.run(video: video, into: ledgerRow.jobPath, options: options)
+            }
             try await ledger.updateRow(batch.id, row: ledgerRow.rowID, BatchRowChange(state: .posted))
             observer?.row(ledgerRow.rowID, .posted, "posted")
         } catch {
@@ -252,6 +271,21 @@ extension BatchGate {
     /// The flight this gate counted ends (the render is downloaded, or the run ended).
     func finish() {
         if reserved.withLock({ value in defer { value = false }; return value }) { inFlight.ended() }
+    }
+}
+
+/// One place of a semaphore, given back once however many times it is asked to.
+final class SlotRelease: Sendable {
+    private let semaphore: Semaphore
+    private let released = Mutex(false)
+
+    init(_ semaphore: Semaphore) {
+        self.semaphore = semaphore
+    }
+
+    func release() async {
+        guard released.withLock({ done in defer { done = true }; return !done }) else { return }
+        await semaphore.release()
     }
 }
 

@@ -43,6 +43,7 @@ extension RenderRunner {
             observer?.waiting(update, typicalSeconds: ServiceLimits.typicalRenderSeconds)
         }
         journal.serviceStatus = state.name
+        if state.isTerminal { await gate?.serviceFinished(claim) }
         switch state {
         case .completed:
             let url = try await client.outputURL(of: submission)

@@ -244,6 +244,8 @@ public struct RenderRunner: Sendable {
 public protocol SubmitGate: Sendable {
     func beforeSubmit(_ claim: RenderClaim, jobDirectory: String) async throws
     func submitted(_ claim: RenderClaim, jobDirectory: String, outcome: SubmitOutcome) async
+    /// The service is done with the render (what is left is local: download, verify).
+    func serviceFinished(_ claim: RenderClaim) async
 }
 
 public enum SubmitOutcome: Sendable {
@@ -255,7 +257,7 @@ public enum SubmitOutcome: Sendable {
 }
 
 /// The checks' report, the prepared inputs and the render key: what a render starts from.
-public struct PreparedRender: Sendable {
+public struct PreparedRender: Sendable, Codable {
     public var report: PreflightReport
     public var prepared: PreparationResult
     public var renderKey: String

@@ -67,7 +67,10 @@ public struct RenderPoller: Sendable {
                 }
             }
             try await sleep(interval)
-            interval = min(maxInterval, interval * growth)
+            // Back off, but never to more than a twentieth of the time waited so far: a render
+            // is seen finished at most about 5% after it is.
+            let waited = clock.now - start
+            interval = max(initialInterval, min(maxInterval, interval * growth, waited / 20))
         }
     }
 }
