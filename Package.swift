@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // Batch plans.
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        // The ledger shared by many machines.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System libraries, found with pkg-config; the shim headers hold what Swift cannot import.
@@ -42,7 +44,9 @@ let package = Package(
         .target(name: "AvatarMedia", dependencies: ["CFFmpeg", "CPNG"], swiftSettings: optimised),
         .target(name: "AvatarHTTP", dependencies: ["CCurl"]),
         .target(name: "AvatarPipe", dependencies: ["AvatarMedia", "AvatarHTTP", "CEspeak", .product(name: "Crypto", package: "swift-crypto"),
-                                                  .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftCSV", package: "SwiftCSV")],
+                                                  .product(name: "GRDB", package: "GRDB.swift"), .product(name: "SwiftCSV", package: "SwiftCSV"),
+                                                  .product(name: "PostgresNIO", package: "postgres-nio"),
+                                                  .product(name: "Logging", package: "swift-log")],
                 swiftSettings: optimised),
         .target(name: "AvatarSandbox", dependencies: [
             "AvatarPipe", "AvatarMedia", "AvatarHTTP",

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what avatarpipe needs on Debian 12: the FFmpeg/libcurl/libpng/libsqlite3 (the
-# ledger, through GRDB) development packages, the ffmpeg CLI (the tests' independent judge), espeak-ng (fixtures, speech),
+# ledger, through GRDB) development packages, PostgreSQL (the shared ledger; the tests start
+# a private cluster of it), the ffmpeg CLI (the tests' independent judge), espeak-ng (fixtures, speech),
 # opencv-data (Haar cascades) and fonts. Idempotent and quiet: when everything is
 # present it only runs dpkg-query and returns.
 set -euo pipefail
@@ -10,6 +11,7 @@ packages=(
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev
   libcurl4-openssl-dev libpng-dev
   libsqlite3-dev
+  postgresql
   ffmpeg
   espeak-ng libespeak-ng-dev
   opencv-data

@@ -89,8 +89,12 @@ struct BatchRun: AsyncParsableCommand {
         let dryRun = self.dryRun, json = self.json
         // A dry run talks to no service: it needs no key.
         let environment = dryRun ? nil : try await RunEnvironment.make(sandbox: sandbox, service: service, ledger: ledger)
-        var session = try environment.map { BatchSession(ledger: $0.ledger, client: $0.client, host: $0.host) }
-            ?? BatchSession.offline(ledger: try ledger.open(), http: service.http())
+        var session: BatchSession
+        if let environment {
+            session = BatchSession(ledger: environment.ledger, client: environment.client, host: environment.host)
+        } else {
+            session = BatchSession.offline(ledger: try await ledger.open(), http: service.http())
+        }
         session.observer = display
         let outcome = await Interruptible.run { [session] in try await session.start(plan, directory: directory, options: options, dryRun: dryRun) }
         display.finish()
@@ -107,7 +111,7 @@ struct BatchStatus: AsyncParsableCommand {
     @OptionGroup(title: "Ledger") var ledger: LedgerOptions
 
     mutating func run() async throws {
-        let session = BatchSession.offline(ledger: try ledger.open())
+        let session = BatchSession.offline(ledger: try await ledger.open())
         do {
             let report = try await session.status(BatchDirectory(directory))
             if json {

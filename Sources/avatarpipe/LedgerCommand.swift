@@ -9,10 +9,10 @@ struct LedgerOptions: ParsableArguments {
                                                             + "~/.local/state/avatarpipe/ledger.sqlite).", valueName: "PATH"))
     var ledger: String?
 
-    func open() throws -> any Ledger {
+    func open() async throws -> any Ledger {
         let location = LedgerLocation.path(option: ledger)
         do {
-            return try LedgerLocation.open(location)
+            return try await LedgerLocation.open(location)
         } catch let error as LedgerError {
             throw UsageError(error.description)
         }
@@ -29,7 +29,7 @@ struct LedgerCommand: AsyncParsableCommand {
         abandoned), the endpoint, the request id, what it cost, when its result expires, and \\
         the job directories that use it.
         """,
-        subcommands: [LedgerList.self, LedgerSpendCommand.self, LedgerShow.self],
+        subcommands: [LedgerList.self, LedgerSpendCommand.self, LedgerShow.self, LedgerMigrate.self],
         defaultSubcommand: LedgerList.self
     )
 }
@@ -52,7 +52,7 @@ struct LedgerList: AsyncParsableCommand {
     }
 
     mutating func run() async throws {
-        let store = try ledger.open()
+        let store = try await ledger.open()
         let states = inFlight ? RenderState.inFlight : (states.isEmpty ? nil : states)
         let query = LedgerQuery(states: states, since: days.map { Date().addingTimeInterval(-$0 * 86400) }, limit: limit)
         let rows = try await store.listing(query)
@@ -102,7 +102,7 @@ struct LedgerSpendCommand: AsyncParsableCommand {
     }
 
     mutating func run() async throws {
-        let store = try ledger.open()
+        let store = try await ledger.open()
         let spend = try await store.spend(since: Date().addingTimeInterval(-days * 86400))
         if json {
             Terminal.out(String(decoding: try LedgerJSON.encoder().encode(spend), as: UTF8.self))
@@ -121,7 +121,7 @@ struct LedgerShow: AsyncParsableCommand {
     @OptionGroup var ledger: LedgerOptions
 
     mutating func run() async throws {
-        let store = try ledger.open()
+        let store = try await ledger.open()
         guard let render = try await store.render(id: id) else {
             throw UsageError("the ledger \(store.location) has no render \(id)")
         }
@@ -138,6 +138,18 @@ struct LedgerShow: AsyncParsableCommand {
         if let error = render.error { lines.append("error: \(error)") }
         lines += events.map { "\(Format.timestamp($0.at))  \($0.kind): \($0.message)" }
         Terminal.out(lines.joined(separator: "\n"))
+    }
+}
+
+struct LedgerMigrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "migrate",
+                                                    abstract: "Bring the ledger's schema up to date (every command does it when it opens one).")
+
+    @OptionGroup var ledger: LedgerOptions
+
+    mutating func run() async throws {
+        let store = try await ledger.open()
+        Terminal.out("\(store.location): schema up to date")
     }
 }
 

@@ -153,7 +153,7 @@ struct ResumeCommand: AsyncParsableCommand {
         let progress = ProgressDisplay()
         // A render of the built-in sandbox ended with the run that made it: said before any
         // key or endpoint is looked for.
-        if let render = try await RenderRunner.render(of: directory, in: try ledger.open()), render.endpoint == ServiceEndpoint.builtInSandbox {
+        if let render = try await RenderRunner.render(of: directory, in: try await ledger.open()), render.endpoint == ServiceEndpoint.builtInSandbox {
             if render.state == .rendered {
                 Terminal.out("\(directory)/\(RenderRunner.renderFile) is rendered (by the built-in sandbox)")
                 return

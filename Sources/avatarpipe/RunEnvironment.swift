@@ -24,7 +24,7 @@ final class RunEnvironment: Sendable {
 
     static func make(sandbox useSandbox: Bool, service: ServiceOptions, ledger ledgerOptions: LedgerOptions) async throws -> RunEnvironment {
         let http = service.http()
-        let ledger = try ledgerOptions.open()
+        let ledger = try await ledgerOptions.open()
         guard useSandbox else {
             let endpoint = try service.endpoint()
             return RunEnvironment(client: SegmindClient(endpoint: endpoint, http: http), host: try service.tempHost(endpoint: endpoint, http: http),

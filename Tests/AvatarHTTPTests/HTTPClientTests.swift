@@ -179,7 +179,7 @@ import Testing
         let directory = TemporaryDirectory("avatarhttp-tls")
         defer { directory.remove() }
         let certificate = directory.file("cert.pem"), key = directory.file("key.pem")
-        let made = Shell.run(Shell.which("openssl") ?? "/usr/bin/openssl", [
+        let made = await Shell.run(Shell.which("openssl") ?? "/usr/bin/openssl", [
             "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", certificate,
             "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
         ])

@@ -3,13 +3,29 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The ledger on disk, with owners alive and dead: who may submit, who follows, what is
-/// taken over, what is never dropped.
+/// The two backends the same ledger tests run on.
+enum LedgerBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
+/// The ledger on disk (a SQLite file, and a private PostgreSQL cluster), with owners alive and
+/// dead: who may submit, who follows, what is taken over, what is never dropped.
 @Suite struct LedgerTests {
     let state = TemporaryDirectory("avatarpipe-ledger")
     let endpoint = "http://127.0.0.1:8800"
 
-    func ledger() throws -> SQLiteLedger { try SQLiteLedger(path: state.file("ledger.sqlite")) }
+    /// Leases of ten minutes: these tests are about who holds what, not about the clock (a
+    /// loaded machine may keep a test waiting longer than a 30 s lease).
+    func ledger(_ backend: LedgerBackend = .sqlite) async throws -> any Ledger {
+        switch backend {
+        case .sqlite:
+            return try SQLiteLedger(path: state.file("ledger.sqlite"), lease: .seconds(600))
+        case .postgres:
+            let cluster = try PostgresCluster.shared.get()
+            return try await PostgresLedger(url: try cluster.database(), storeDirectory: state.path, lease: .seconds(600))
+        }
+    }
 
     func want(_ key: String = "key-1", endpoint: String? = nil, forceNew: Bool = false) -> RenderWant {
         RenderWant(renderKey: key, endpoint: endpoint ?? self.endpoint, api: "v2", estimateUSD: 2.216, forceNew: forceNew)
@@ -34,8 +50,9 @@ import TestSupport
                    pollURL: nil, submittedAt: Date())
     }
 
-    @Test func eightOwnersAtOnceMakeOneClaimAndSevenFollowers() async throws {
-        let ledger = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func eightOwnersAtOnceMakeOneClaimAndSevenFollowers(backend: LedgerBackend) async throws {
+        let ledger = try await ledger(backend)
         defer { state.remove() }
         let outcomes = await withTaskGroup(of: String.self) { group in
             for _ in 0..<8 {
@@ -53,8 +70,9 @@ import TestSupport
         #expect(outcomes.filter { $0 == "follow" }.count == 7)
     }
 
-    @Test func aDeadOwnersClaimIsTakenOverAndItsWritesAreFencedOff() async throws {
-        let ledger = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func aDeadOwnersClaimIsTakenOverAndItsWritesAreFencedOff(backend: LedgerBackend) async throws {
+        let ledger = try await ledger(backend)
         defer { state.remove() }
         let old = try owned(try await ledger.acquire(want(), owner: Self.dead))
         let new = try owned(try await ledger.acquire(want(), owner: .make()))
@@ -65,8 +83,9 @@ import TestSupport
         #expect(submitting.render.state == .submitting)
     }
 
-    @Test func aDeadSubmitIsMaybeSubmittedUntilForceNewAbandonsIt() async throws {
-        let ledger = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func aDeadSubmitIsMaybeSubmittedUntilForceNewAbandonsIt(backend: LedgerBackend) async throws {
+        let ledger = try await ledger(backend)
         defer { state.remove() }
         let old = try await ledger.update(try owned(try await ledger.acquire(want(), owner: Self.dead)), .submitting)
         guard case .maybeSubmitted(let render) = try await ledger.acquire(want(), owner: .make()) else {
@@ -83,8 +102,9 @@ import TestSupport
         #expect(late.render.state == .submitted && late.render.requestID == "late")
     }
 
-    @Test func aRenderedKeyIsReusedOnItsEndpointOnly() async throws {
-        let ledger = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func aRenderedKeyIsReusedOnItsEndpointOnly(backend: LedgerBackend) async throws {
+        let ledger = try await ledger(backend)
         defer { state.remove() }
         var claim = try owned(try await ledger.acquire(want(), owner: .make()))
         claim = try await ledger.update(claim, .submitting)
@@ -107,8 +127,9 @@ import TestSupport
         #expect(spend.renders == 1 && abs(spend.charged - 2.216) < 1e-9)
     }
 
-    @Test func aSubmittedRenderOfADeadOwnerIsFinishedNotResubmitted() async throws {
-        let ledger = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func aSubmittedRenderOfADeadOwnerIsFinishedNotResubmitted(backend: LedgerBackend) async throws {
+        let ledger = try await ledger(backend)
         defer { state.remove() }
         var claim = try owned(try await ledger.acquire(want(), owner: Self.dead))
         claim = try await ledger.update(claim, .submitting)
@@ -128,8 +149,9 @@ import TestSupport
         #expect(resumed.render.requestID == "s1")
     }
 
-    @Test func theBuiltInSandboxsRendersEndWithTheirProcess() async throws {
-        let ledger = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func theBuiltInSandboxsRendersEndWithTheirProcess(backend: LedgerBackend) async throws {
+        let ledger = try await ledger(backend)
         defer { state.remove() }
         let sandbox = want(endpoint: ServiceEndpoint.builtInSandbox)
         var claim = try owned(try await ledger.acquire(sandbox, owner: Self.dead))
@@ -140,8 +162,9 @@ import TestSupport
         #expect(try await ledger.render(id: claim.render.id)?.state == .abandoned)
     }
 
-    @Test func aJobDirectoryIsOneProcesssAtATime() async throws {
-        let ledger = try ledger()
+    @Test(arguments: LedgerBackend.allCases)
+    func aJobDirectoryIsOneProcesssAtATime(backend: LedgerBackend) async throws {
+        let ledger = try await ledger(backend)
         defer { state.remove() }
         let place = JobPlace(path: state.file("job"))
         let first = LedgerOwner.make(), second = LedgerOwner.make()
@@ -155,14 +178,14 @@ import TestSupport
         guard case .entered = try await ledger.enterJob(place, owner: second) else { Issue.record("dead holder"); return }
     }
 
-    @Test func aNewerSchemaIsRefusedAndReopeningIsHarmless() throws {
+    @Test func aNewerSchemaIsRefusedAndReopeningIsHarmless() async throws {
         defer { state.remove() }
-        _ = try ledger()
-        _ = try ledger()
-        let bump = Shell.run("/usr/bin/python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()",
+        _ = try await ledger()
+        _ = try await ledger()
+        let bump = await Shell.run("/usr/bin/python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('PRAGMA user_version=99'); c.commit()",
                                                   state.file("ledger.sqlite")])
         #expect(bump.status == 0, "\(bump.stderr)")
-        #expect(throws: LedgerError.self) { _ = try ledger() }
+        #expect(throws: LedgerError.self) { _ = try SQLiteLedger(path: state.file("ledger.sqlite")) }
     }
 }
 

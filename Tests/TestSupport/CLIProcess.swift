@@ -67,7 +67,7 @@ public final class CLIProcess: Sendable {
     /// signal for a killed process).
     public func wait() async -> Int32 {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { [self] in
+            OffPool.detach { [self] in
                 process.waitUntilExit()
                 finished.wait()
                 finished.signal()
@@ -86,7 +86,7 @@ public final class CLIProcess: Sendable {
     private func read(_ errors: Pipe, _ output: Pipe) {
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { [self] in
+        OffPool.detach { [self] in
             while true {
                 let chunk = errors.fileHandleForReading.availableData
                 if chunk.isEmpty { break }
@@ -112,7 +112,7 @@ public final class CLIProcess: Sendable {
             group.leave()
         }
         group.enter()
-        DispatchQueue.global().async { [self] in
+        OffPool.detach { [self] in
             while true {
                 let chunk = output.fileHandleForReading.availableData
                 if chunk.isEmpty { break }

@@ -16,4 +16,7 @@ public enum Loopback {
         }
         return Int(UInt16(bigEndian: address.sin_port))
     }
+
+    /// A port free to listen on now (the same way: the kernel picks it, it is let go).
+    public static func freePort() -> Int { closedPort() }
 }

@@ -71,7 +71,7 @@ public final class MotoServer: Sendable {
     /// The first line the server prints, read off the cooperative pool.
     private static func firstLine(of pipe: Pipe) async -> String {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            OffPool.detach {
                 var data = Data()
                 while !data.contains(UInt8(ascii: "\n")) {
                     let chunk = pipe.fileHandleForReading.availableData

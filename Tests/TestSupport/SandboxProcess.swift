@@ -80,7 +80,7 @@ public final class SandboxProcess: Sendable {
 
     private static func firstLines(_ count: Int, of pipe: Pipe) async -> [String] {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            OffPool.detach {
                 var data = Data()
                 while data.filter({ $0 == UInt8(ascii: "\n") }).count < count {
                     let chunk = pipe.fileHandleForReading.availableData

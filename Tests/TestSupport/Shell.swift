@@ -28,7 +28,7 @@ public enum Shell {
         let group = DispatchGroup()
         nonisolated(unsafe) var errData = Data()
         group.enter()
-        DispatchQueue.global().async {
+        OffPool.detach {
             errData = err.fileHandleForReading.readDataToEndOfFile()
             group.leave()
         }

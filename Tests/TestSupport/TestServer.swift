@@ -27,7 +27,7 @@ public final class TestServer: Sendable {
         try process.run()
         // The first line is the port; read it off the cooperative pool.
         let line = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
+            OffPool.detach {
                 var data = Data()
                 while !data.contains(UInt8(ascii: "\n")) {
                     let chunk = output.fileHandleForReading.availableData

@@ -68,7 +68,7 @@ import TestSupport
         defer { bench.stop() }
         let plan = Self.plan(in: bench.state, distinct: 32, duplicates: 5, bad: true)
         let out = bench.state.file("batch")
-        let dry = bench.cli(batch(bench, plan, out, ["--dry-run"]))
+        let dry = await bench.cli(batch(bench, plan, out, ["--dry-run"]))
         #expect(dry.status == 3, "\(dry.stderr)")
         let totals = try #require(Self.report(out)["totals"] as? [String: Any])
         #expect(totals["rows"] as? Int == 40)
@@ -80,7 +80,7 @@ import TestSupport
         let page = try String(contentsOfFile: out + "/index.html", encoding: .utf8)
         #expect(page.components(separatedBy: "<article").count - 1 == 40)
 
-        let produced = bench.cli(batch(bench, plan, out, ["--skip-blocked", "--no-sample", "--no-post", "--concurrency", "3"]))
+        let produced = await bench.cli(batch(bench, plan, out, ["--skip-blocked", "--no-sample", "--no-post", "--concurrency", "3"]))
         #expect(produced.status == 0, "\(produced.stderr)")
         #expect(try await bench.sandbox.counts() == (32, 32))
         let done = Self.states(out).filter { $0.value == "rendered" }
@@ -119,7 +119,7 @@ import TestSupport
         try await bench.control(["fail_submits": ["count": 3, "status": 429, "retry_after": 1]])
         let plan = Self.plan(in: bench.state, distinct: 6)
         let out = bench.state.file("batch")
-        let result = bench.cli(batch(bench, plan, out, ["--no-sample", "--no-post", "--concurrency", "3"]))
+        let result = await bench.cli(batch(bench, plan, out, ["--no-sample", "--no-post", "--concurrency", "3"]))
         #expect(result.status == 0, "\(result.stderr)")
         let ledger = try await bench.sandbox.ledger()
         #expect((ledger["rejected"] as? [Any])?.count == 3)
@@ -132,7 +132,7 @@ import TestSupport
         defer { bench.stop() }
         let plan = Self.plan(in: bench.state, distinct: 8)
         let out = bench.state.file("batch")
-        let result = bench.cli(batch(bench, plan, out, ["--no-sample", "--no-post", "--concurrency", "3", "--max-total", "10"]))
+        let result = await bench.cli(batch(bench, plan, out, ["--no-sample", "--no-post", "--concurrency", "3", "--max-total", "10"]))
         #expect(result.status == 3, "\(result.stderr)")
         #expect(result.stderr.contains("budget") || result.stderr.contains("cap"), "\(result.stderr)")
         let counts = try await bench.sandbox.counts()
@@ -166,7 +166,7 @@ import TestSupport
         #expect(statuses == [0, 0], "\(third.stderr)\n\(fourth.stderr)")
         #expect(try await bench.sandbox.counts() == (9, 9))
         #expect(Self.states(out).values.allSatisfy { $0 == "rendered" }, "\(Self.states(out))")
-        let status = bench.cli(["batch", "status", out])
+        let status = await bench.cli(["batch", "status", out])
         #expect(status.status == 0)
         #expect(status.stdout.contains("11 rows"))
     }
@@ -178,7 +178,7 @@ import TestSupport
         defer { bench.stop() }
         let plan = Self.plan(in: bench.state, distinct: 4)
         let out = bench.state.file("batch")
-        let sampled = bench.cli(batch(bench, plan, out, ["--sample", "2"]))
+        let sampled = await bench.cli(batch(bench, plan, out, ["--sample", "2"]))
         #expect(sampled.status == 0, "\(sampled.stderr)")
         #expect(sampled.stderr.contains("batch approve"))
         let samples = Self.rows(out).filter { $0["sample"] as? Bool == true }
@@ -187,11 +187,11 @@ import TestSupport
         #expect(Set(samples.compactMap { $0["id"] as? String }) == ["r1", "r3"])
         #expect(samples.allSatisfy { $0["state"] as? String == "posted" })
         #expect(try await bench.sandbox.counts() == (2, 2))
-        let approved = bench.cli(again(bench, "approve", out))
+        let approved = await bench.cli(again(bench, "approve", out))
         #expect(approved.status == 0, "\(approved.stderr)")
         #expect(Self.states(out).values.allSatisfy { $0 == "posted" })
         #expect(try await bench.sandbox.counts() == (4, 4))
-        let check = Shell.run("/usr/bin/python3", [Fixtures.root.appendingPathComponent("scripts/check-page.py").path, out, "--gallery"])
+        let check = await Shell.run("/usr/bin/python3", [Fixtures.root.appendingPathComponent("scripts/check-page.py").path, out, "--gallery"])
         #expect(check.status == 0, "\(check.stdout)\n\(check.stderr)")
     }
 

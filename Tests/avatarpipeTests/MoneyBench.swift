@@ -7,11 +7,15 @@ import TestSupport
 struct MoneyBench {
     let sandbox: SandboxProcess
     let state: TemporaryDirectory
+    /// A PostgreSQL database of the tests' private cluster, when the ledger is PostgreSQL.
+    var postgres: String?
     let speech = Fixtures.generated("speech-2.5s.wav")
 
     /// Tiny stand-in renders (180p) unless a test needs post-processing to take a while.
-    static func start(_ arguments: [String] = ["--latency", "0.3", "--resolution", "180p"]) async throws -> MoneyBench {
-        MoneyBench(sandbox: try await SandboxProcess.start(arguments), state: TemporaryDirectory("avatarpipe-state"))
+    static func start(_ arguments: [String] = ["--latency", "0.3", "--resolution", "180p"], postgres: Bool = false) async throws -> MoneyBench {
+        var bench = MoneyBench(sandbox: try await SandboxProcess.start(arguments), state: TemporaryDirectory("avatarpipe-state"))
+        if postgres { bench.postgres = try PostgresCluster.shared.get().database() }
+        return bench
     }
 
     func stop() {
@@ -19,8 +23,10 @@ struct MoneyBench {
         state.remove()
     }
 
-    var ledgerPath: String { state.file("ledger.sqlite") }
-    var environment: [String: String] { ["AVATARPIPE_LEDGER": ledgerPath, "SEGMIND_API_KEY": ""] }
+    var ledgerPath: String { postgres ?? state.file("ledger.sqlite") }
+    var environment: [String: String] {
+        ["AVATARPIPE_LEDGER": ledgerPath, "AVATARPIPE_STORE": state.file("store"), "SEGMIND_API_KEY": ""]
+    }
 
     /// A key file per sandbox, so two sandboxes can share the state directory.
     func keyFile(_ sandbox: SandboxProcess) -> String {
@@ -45,8 +51,8 @@ struct MoneyBench {
         ["resume", out] + service() + extra
     }
 
-    func cli(_ arguments: [String]) -> Shell.Result {
-        CLI.run(arguments, environment: environment)
+    func cli(_ arguments: [String]) async -> Shell.Result {
+        await CLI.run(arguments, environment: environment)
     }
 
     func start(_ arguments: [String]) throws -> CLIProcess {
@@ -54,8 +60,8 @@ struct MoneyBench {
     }
 
     /// `avatarpipe ledger --json`: the renders, newest first.
-    func ledgerRenders() -> [[String: Any]] {
-        let listing = CLI.json(cli(["ledger", "list", "--json"]).stdout)
+    func ledgerRenders() async -> [[String: Any]] {
+        let listing = CLI.json(await cli(["ledger", "list", "--json"]).stdout)
         return (listing?["renders"] as? [[String: Any]]) ?? []
     }
 
@@ -65,7 +71,7 @@ struct MoneyBench {
 
     static func sha(_ path: String) -> String? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
-        return Shell.run("/usr/bin/sha256sum", [path]).stdout.split(separator: " ").first.map(String.init)
+        return (Shell.run("/usr/bin/sha256sum", [path]) as Shell.Result).stdout.split(separator: " ").first.map(String.init)
     }
 
     /// The sandbox's own copy of a render, fetched straight from it.

@@ -7,9 +7,10 @@ import TestSupport
 /// `resume` or `run` again. The sandbox's ledger says what was paid; each test names the
 /// finding of issue 10 it closes.
 @Suite(.serialized, .timeLimit(.minutes(3))) struct MoneyTests {
-    // Finding 1: two runs at once pay twice.
-    @Test func twoRunsAtOncePayOnceInDifferentAndTheSameDirectories() async throws {
-        let bench = try await MoneyBench.start()
+    // Finding 1: two runs at once pay twice. On both ledgers.
+    @Test(arguments: [false, true])
+    func twoRunsAtOncePayOnceInDifferentAndTheSameDirectories(postgres: Bool) async throws {
+        let bench = try await MoneyBench.start(postgres: postgres)
         defer { bench.stop() }
         try await bench.control(["hold": ["jobs"]])
         let a = bench.state.file("a"), b = bench.state.file("b")
@@ -39,21 +40,22 @@ import TestSupport
         #expect((third.stdout + fourth.stdout).contains("nothing was paid this time"))
     }
 
-    // kill -9 after the claim, before the submit: the claim is taken over, one charge.
-    @Test func killedAfterTheClaimThenRunAgainPaysOnce() async throws {
-        let bench = try await MoneyBench.start()
+    // kill -9 after the claim, before the submit: the claim is taken over, one charge. On both ledgers.
+    @Test(arguments: [false, true])
+    func killedAfterTheClaimThenRunAgainPaysOnce(postgres: Bool) async throws {
+        let bench = try await MoneyBench.start(postgres: postgres)
         defer { bench.stop() }
         try await bench.control(["hold": ["uploads"]])
         let job = bench.state.file("job")
         let first = try bench.start(bench.run(job))
         try await bench.sandbox.held("uploads")
         await first.killHard()
-        #expect(bench.ledgerRenders().first?["state"] as? String == "claimed")
+        await #expect(bench.ledgerRenders().first?["state"] as? String == "claimed")
         try await bench.control(["release": ["uploads"]])
-        let again = bench.cli(bench.run(job))
+        let again = await bench.cli(bench.run(job))
         #expect(again.status == 0, "\(again.stderr)")
         #expect(try await bench.sandbox.counts() == (1, 1))
-        #expect(bench.ledgerRenders().count == 1)
+        await #expect(bench.ledgerRenders().count == 1)
     }
 
     // kill -9 after the submit's answer: resume polls the same request; the key of another
@@ -69,20 +71,20 @@ import TestSupport
         let journal = try String(contentsOfFile: job + "/job.json", encoding: .utf8)
         let id = try #require(try await bench.requestIDs().first)
         #expect(journal.contains(id))
-        #expect(CLI.json(bench.cli(["ledger", "--in-flight", "--json"]).stdout).map { ($0["renders"] as? [Any])?.count } == 1)
+        await #expect(CLI.json(bench.cli(["ledger", "--in-flight", "--json"]).stdout).map { ($0["renders"] as? [Any])?.count } == 1)
 
         // Another endpoint (a real key, the default API) is refused without a request.
-        let elsewhere = CLI.run(["resume", job], environment: ["AVATARPIPE_LEDGER": bench.ledgerPath, "SEGMIND_API_KEY": "real-key"])
+        let elsewhere = await CLI.run(["resume", job], environment: ["AVATARPIPE_LEDGER": bench.ledgerPath, "SEGMIND_API_KEY": "real-key"])
         #expect(elsewhere.status == 3)
         #expect(elsewhere.stderr.contains(bench.sandbox.baseURL), "\(elsewhere.stderr)")
 
         // --force-new into that directory would forget a paid render: refused.
-        let forced = bench.cli(bench.run(job, ["--force-new"]))
+        let forced = await bench.cli(bench.run(job, ["--force-new"]))
         #expect(forced.status == 3, "\(forced.stderr)")
         #expect(forced.stderr.contains("avatarpipe resume"))
 
         try await bench.control(["release": ["jobs"]])
-        let resumed = bench.cli(bench.resume(job))
+        let resumed = await bench.cli(bench.resume(job))
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try await bench.sandbox.counts() == (1, 1))
         #expect(MoneyBench.sha(job + "/render.mp4") != nil)
@@ -117,7 +119,7 @@ import TestSupport
         #expect(await bench.fileGrows(bench.state.file("downloads/\(id).mp4"), to: 65536))
         await first.killHard()
         try await bench.control(["release": ["downloads"]])
-        let resumed = bench.cli(bench.resume(job))
+        let resumed = await bench.cli(bench.resume(job))
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(resumed.stderr.contains("resuming the download at"), "\(resumed.stderr)")
         let served = bench.state.file("served.mp4")
@@ -134,7 +136,7 @@ import TestSupport
         let first = try bench.start(bench.run(job, post: true))
         #expect(await first.waitFor("[renditions]"), "\(first.stderr)")
         await first.killHard()
-        let again = bench.cli(bench.run(job))
+        let again = await bench.cli(bench.run(job))
         #expect(again.status == 0, "\(again.stderr)")
         #expect(again.stdout.contains("nothing was paid this time"))
         #expect(try await bench.sandbox.counts() == (1, 1))
@@ -145,17 +147,17 @@ import TestSupport
         let bench = try await MoneyBench.start()
         defer { bench.stop() }
         let a = bench.state.file("a"), b = bench.state.file("b"), c = bench.state.file("c")
-        #expect(bench.cli(bench.run(a)).status == 0)
-        let forced = bench.cli(bench.run(b, ["--force-new"]))
+        await #expect(bench.cli(bench.run(a)).status == 0)
+        let forced = await bench.cli(bench.run(b, ["--force-new"]))
         #expect(forced.status == 0, "\(forced.stderr)")
         #expect(try await bench.sandbox.counts() == (2, 2))
-        let plain = bench.cli(bench.run(c))
+        let plain = await bench.cli(bench.run(c))
         #expect(plain.status == 0, "\(plain.stderr)")
         #expect(plain.stdout.contains("nothing was paid this time"))
         #expect(try await bench.sandbox.counts() == (2, 2))
         #expect(MoneyBench.sha(c + "/render.mp4") == MoneyBench.sha(b + "/render.mp4"))
         // --force-new into a directory that holds the paid render is refused: never replaced.
-        let replace = bench.cli(bench.run(a, ["--force-new"]))
+        let replace = await bench.cli(bench.run(a, ["--force-new"]))
         #expect(replace.status == 3)
         #expect(try await bench.sandbox.counts() == (2, 2))
     }
@@ -166,8 +168,8 @@ import TestSupport
         defer { bench.stop() }
         let other = try await SandboxProcess.start(["--latency", "0.3", "--resolution", "180p"])
         defer { other.stop() }
-        #expect(bench.cli(bench.run(bench.state.file("a"))).status == 0)
-        let there = bench.cli(bench.run(bench.state.file("b"), against: other))
+        await #expect(bench.cli(bench.run(bench.state.file("a"))).status == 0)
+        let there = await bench.cli(bench.run(bench.state.file("b"), against: other))
         #expect(there.status == 0, "\(there.stderr)")
         #expect(!there.stdout.contains("nothing was paid"))
         #expect(try await other.counts() == (1, 1))
@@ -182,7 +184,7 @@ import TestSupport
         defer { server.stop() }
         try await bench.control(["foreign_status_url": server.url("/echo?key=leak")])
         let job = bench.state.file("job")
-        let result = bench.cli(bench.run(job))
+        let result = await bench.cli(bench.run(job))
         #expect(result.status == 4, "\(result.stderr)")
         #expect(result.stderr.contains("does not send the key"), "\(result.stderr)")
         let id = try #require(try await bench.requestIDs().first)
@@ -200,13 +202,13 @@ import TestSupport
         try await bench.control(["bad_outputs": ["count": 1, "kind": kind]])
         let job = bench.state.file("job")
         let api = kind == "png" ? ["--api", "v1"] : []
-        let first = bench.cli(bench.run(job, api))
+        let first = await bench.cli(bench.run(job, api))
         #expect(first.status == 4, "\(first.stderr)")
         #expect(first.stderr.contains("avatarpipe resume"), "\(first.stderr)")
         let rejected = job + "/render.rejected-1.mp4"
         #expect(FileManager.default.fileExists(atPath: rejected))
         #expect(!FileManager.default.fileExists(atPath: job + "/render.mp4"))
-        let resumed = bench.cli(bench.resume(job))
+        let resumed = await bench.cli(bench.resume(job))
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(FileManager.default.fileExists(atPath: rejected), "the set-aside copy is kept")
         #expect(Judge.probeValue(job + "/render.mp4", entry: "stream=codec_name", stream: "v:0") == "h264")
@@ -229,7 +231,7 @@ import TestSupport
         #expect(await run.wait() == 4, "\(run.stderr)")
         let id = try #require(try await bench.requestIDs().first)
         #expect(run.stderr.contains(id), "\(run.stderr)")
-        #expect(bench.ledgerRenders().first?["request_id"] as? String == id)
+        await #expect(bench.ledgerRenders().first?["request_id"] as? String == id)
     }
 
     // Finding 9: --wait-timeout bounds the whole wait, Retry-After pauses included.
@@ -237,7 +239,7 @@ import TestSupport
         let bench = try await MoneyBench.start()
         defer { bench.stop() }
         try await bench.control(["fail_polls": ["count": 1000, "status": 503, "retry_after": 3600]])
-        let result = bench.cli(bench.run(bench.state.file("job"), ["--wait-timeout", "0.01"]))
+        let result = await bench.cli(bench.run(bench.state.file("job"), ["--wait-timeout", "0.01"]))
         #expect(result.status == 4, "\(result.stderr)")
         #expect(result.stderr.contains("still not finished after 0.6 s"), "\(result.stderr)")
     }
@@ -248,28 +250,28 @@ import TestSupport
         defer { bench.stop() }
         let job = bench.state.file("job")
         let base = ["run", "--sandbox", "--photo", Fixtures.photo, "--audio", bench.speech, "--fit", "contain", "--no-post", "--out", job]
-        let cut = bench.cli(base + ["--wait-timeout", "0.001"])
+        let cut = await bench.cli(base + ["--wait-timeout", "0.001"])
         #expect(cut.status == 4, "\(cut.stderr)")
-        let resumed = bench.cli(["resume", job])
+        let resumed = await bench.cli(["resume", job])
         #expect(resumed.status == 3)
         #expect(resumed.stderr.contains("built-in sandbox"), "\(resumed.stderr)")
-        let again = bench.cli(base)
+        let again = await bench.cli(base)
         #expect(again.status == 0, "\(again.stderr)")
-        #expect(bench.ledgerRenders().map { $0["state"] as? String } == ["rendered", "abandoned"])
+        await #expect(bench.ledgerRenders().map { $0["state"] as? String } == ["rendered", "abandoned"])
     }
 
     @Test func theLedgerListsRendersAndSpend() async throws {
         let bench = try await MoneyBench.start()
         defer { bench.stop() }
         let job = bench.state.file("job")
-        #expect(bench.cli(bench.run(job)).status == 0)
-        let renders = bench.ledgerRenders()
+        await #expect(bench.cli(bench.run(job)).status == 0)
+        let renders = await bench.ledgerRenders()
         #expect(renders.count == 1)
         #expect(renders.first?["state"] as? String == "rendered")
         #expect((renders.first?["jobs"] as? [String])?.first?.hasSuffix("/job") == true)
-        let spend = CLI.json(bench.cli(["ledger", "spend", "--json"]).stdout)
+        let spend = await CLI.json(bench.cli(["ledger", "spend", "--json"]).stdout)
         #expect(abs((spend?["charged"] as? Double ?? 0) - 2.216) < 0.001)
-        let table = bench.cli(["ledger"])
+        let table = await bench.cli(["ledger"])
         #expect(table.status == 0)
         #expect(table.stdout.contains("rendered"))
         #expect(table.stdout.contains(try #require(try await bench.requestIDs().first)))

@@ -43,13 +43,13 @@ import TestSupport
         defer { job.remove(); cache.remove() }
         let common = ["--api-base", sandbox.baseURL, "--key-file", sandbox.keyFile(in: cache)]
         let run = ["run", "--photo", Fixtures.photo, "--audio", speech, "--fit", "contain", "--out", job.path] + common
-        let first = CLI.run(run, environment: environment(cache))
+        let first = await CLI.run(run, environment: environment(cache))
         #expect(first.status == 4, "\(first.stderr)")
         #expect(first.stderr.contains("--force-new"))
         #expect(first.stderr.contains("avatarpipe credits"))
-        let again = CLI.run(run, environment: environment(cache))
+        let again = await CLI.run(run, environment: environment(cache))
         #expect(again.status == 4)
-        let resumed = CLI.run(["resume", job.path] + common, environment: environment(cache))
+        let resumed = await CLI.run(["resume", job.path] + common, environment: environment(cache))
         #expect(resumed.status == 4)
         let ledger = try await sandbox.ledger()
         #expect((ledger["submissions"] as? [Any])?.count == 1)
@@ -79,7 +79,7 @@ import TestSupport
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         #expect(process.terminationStatus == 4)
-        let resumed = CLI.run(["resume", job.path] + common, environment: environment(cache))
+        let resumed = await CLI.run(["resume", job.path] + common, environment: environment(cache))
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(FileManager.default.fileExists(atPath: job.file("render.mp4")))
         let ledger = try await sandbox.ledger()
@@ -92,14 +92,14 @@ import TestSupport
         defer { sandbox.stop() }
         let cache = TemporaryDirectory()
         defer { cache.remove() }
-        let credits = CLI.run(["credits", "--api-base", sandbox.baseURL, "--key-file", sandbox.keyFile(in: cache)], environment: environment(cache))
+        let credits = await CLI.run(["credits", "--api-base", sandbox.baseURL, "--key-file", sandbox.keyFile(in: cache)], environment: environment(cache))
         #expect(credits.status == 0)
         #expect(credits.stdout.hasPrefix("100.00 credits"))
-        let wrong = CLI.run(["credits", "--api-base", sandbox.baseURL], environment: ["SEGMIND_API_KEY": "not-the-key", "AVATARPIPE_LEDGER": cache.file("ledger.sqlite")])
+        let wrong = await CLI.run(["credits", "--api-base", sandbox.baseURL], environment: ["SEGMIND_API_KEY": "not-the-key", "AVATARPIPE_LEDGER": cache.file("ledger.sqlite")])
         #expect(wrong.status == 1)
         #expect(wrong.stderr.contains("401"))
         #expect(!wrong.stderr.contains("not-the-key"))
-        let none = CLI.run(["credits", "--api-base", sandbox.baseURL], environment: ["SEGMIND_API_KEY": "", "HOME": cache.path, "XDG_CONFIG_HOME": cache.path])
+        let none = await CLI.run(["credits", "--api-base", sandbox.baseURL], environment: ["SEGMIND_API_KEY": "", "HOME": cache.path, "XDG_CONFIG_HOME": cache.path])
         #expect(none.status == 2)
         #expect(none.stderr.contains("SEGMIND_API_KEY"))
     }
@@ -121,7 +121,7 @@ import TestSupport
         defer { sandbox.stop() }
         let job = TemporaryDirectory(), cache = TemporaryDirectory()
         defer { job.remove(); cache.remove() }
-        let result = CLI.run(["run", "--photo", Fixtures.generated("photo-200.png"), "--audio", speech, "--out", job.path,
+        let result = await CLI.run(["run", "--photo", Fixtures.generated("photo-200.png"), "--audio", speech, "--out", job.path,
                               "--api-base", sandbox.baseURL, "--key-file", sandbox.keyFile(in: cache)], environment: environment(cache))
         #expect(result.status == 3)
         #expect(result.stdout.contains("photo.too_small"))
@@ -142,7 +142,7 @@ import TestSupport
         env["AWS_ACCESS_KEY_ID"] = "AKIDEXAMPLE"
         env["AWS_SECRET_ACCESS_KEY"] = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
         env["AWS_REGION"] = "us-east-1"
-        let result = CLI.run(["run", "--photo", Fixtures.photo, "--audio", speech, "--fit", "contain", "--out", job.path,
+        let result = await CLI.run(["run", "--photo", Fixtures.photo, "--audio", speech, "--fit", "contain", "--out", job.path,
                               "--api-base", sandbox.baseURL, "--key-file", sandbox.keyFile(in: cache),
                               "--host", "s3://\(bucket)/inputs", "--s3-endpoint", moto.info.endpoint], environment: env)
         #expect(result.status == 0, "\(result.stderr)")
